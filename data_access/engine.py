@@ -1,0 +1,64 @@
+"""Which database to read, and the engine for it.
+
+The URL is chosen by a pure function of (environment, secrets file) so it can be tested:
+`DATABASE_URL`, then `[connections.cases] url` in `.streamlit/secrets.toml`, then the embedded sample
+database `sample_data/demo.db` (built on first use by the app or `cli.py sample`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Mapping
+
+from sqlalchemy import Engine, create_engine, event
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+# Absolute, so a run from another folder cannot silently create an empty database (STACK.md).
+DEMO_DB_PATH = PROJECT_ROOT / "sample_data" / "demo.db"
+DEMO_DB_URL = f"sqlite:///{DEMO_DB_PATH}"
+DATABASE_URL_ENV = "DATABASE_URL"
+
+
+def resolve_database_url(environ: Mapping[str, str] | None = None, secrets_path: Path | None = None) -> str:
+    """The database URL this deployment uses (see the module docstring for the order)."""
+    environ = os.environ if environ is None else environ
+    if environ.get(DATABASE_URL_ENV):
+        return environ[DATABASE_URL_ENV]
+    secrets_path = SECRETS_PATH if secrets_path is None else secrets_path
+    if secrets_path.is_file():
+        with secrets_path.open("rb") as fh:
+            secrets = tomllib.load(fh)
+        url = secrets.get("connections", {}).get("cases", {}).get("url")
+        if url:
+            return url
+    return DEMO_DB_URL
+
+
+def is_demo_url(url: str) -> bool:
+    return url == DEMO_DB_URL
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys on and a busy timeout for a concurrent writer."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def redact(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,1 @@
+"""Pure metric code: counts in, rates/scores/rankings out. Imports neither streamlit nor sqlalchemy."""

@@ -128,9 +128,26 @@ def settings_from_mapping(overrides: Mapping[str, Any]) -> Settings:
         else:
             values[key] = value
     settings = dataclasses.replace(DEFAULT_SETTINGS, **values)
+    validate(settings)
+    return settings
+
+
+def validate(settings: Settings) -> None:
+    """Refuse settings that would make a rate leave [0, 1] or the composite leave [0, 100]."""
     if settings.calendar not in ("natural", "workday"):
         raise ValueError(f"calendar must be 'natural' or 'workday', not {settings.calendar!r}")
-    return settings
+    for key in ("resolution_partial_weight", "satisfaction_basic_weight"):
+        if not 0 <= getattr(settings, key) <= 1:
+            raise ValueError(f"{key} must be between 0 and 1")
+    weights = settings.composite_weights
+    if any(w < 0 for w in weights.values()) or abs(sum(weights.values()) - 1) > 1e-9:
+        raise ValueError("composite_weights must be non-negative and add up to 1")
+    for key in ("min_ranked_tickets", "public_min_count"):
+        if getattr(settings, key) < 1:
+            raise ValueError(f"{key} must be at least 1")
+    for urgency, limits in settings.deadline_hours.items():
+        if limits.contact <= 0 or limits.resolve <= 0:
+            raise ValueError(f"deadline_hours.{urgency}: limits must be positive")
 
 
 def load_settings(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:

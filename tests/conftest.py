@@ -190,6 +190,16 @@ def casebook(engine):
     return engine
 
 
+@pytest.fixture(scope="session")
+def casebook_sqlite_url(tmp_path_factory) -> str:
+    """A SQLite file holding the case book, for tests of the app and the CLI that need one database only."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'casebook.db'}"
+    eng = make_engine(url)
+    write_casebook(eng)
+    eng.dispose()
+    return url
+
+
 @pytest.fixture
 def conn(casebook):
     """A connection in a transaction rolled back after the test, so tests may write freely."""

@@ -1,0 +1,225 @@
+"""Operator commands of the street governance dashboard.
+
+    python cli.py init-db [--url URL]
+    python cli.py sample [--tickets N] [--months M] [--seed S] [--url URL]
+    python cli.py metrics [--json] [--url URL] [--street NAME] [--community NAME] [--since D] [--until D]
+    python cli.py bench [--sizes 100000,1000000] [--backends sqlite,postgresql]
+
+Without --url the database is the deployment's (DATABASE_URL, then .streamlit/secrets.toml, then the
+embedded sample database). Usage errors print one line and exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from typing import Any, NoReturn, Sequence
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from data_access import queries
+from data_access.engine import DEMO_DB_PATH, is_demo_url, make_engine, redact, resolve_database_url
+from data_access.schema import create_schema
+from data_access.scope import Scope, TicketFilter
+from metrics import rates
+from metrics.clock import local_now
+from metrics.settings import load_settings
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+class CliError(Exception):
+    """A problem the operator can fix; printed as one line."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line (no usage dump) and exits with 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="cli.py", description="Street governance dashboard (接诉即办) operator commands")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    p = sub.add_parser("init-db", help="create the case database tables on a database URL")
+    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
+
+    p = sub.add_parser("sample", help="build the realistic sample district (replaces the database's contents)")
+    p.add_argument("--tickets", type=positive_int, default=100_000)
+    p.add_argument("--months", type=positive_int, default=12)
+    p.add_argument("--seed", type=int, default=20261121)
+    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
+
+    p = sub.add_parser("metrics", help="print the three rates and the other headline metrics")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
+    p.add_argument("--street", help="street name or code")
+    p.add_argument("--community", help="community name or code")
+    p.add_argument("--since", type=iso_date, help="first day received (inclusive), YYYY-MM-DD")
+    p.add_argument("--until", type=iso_date, help="last day received (inclusive), YYYY-MM-DD")
+    p.add_argument("--now", type=dt.datetime.fromisoformat, help="evaluate overdue/callback-due at this local time")
+
+    p = sub.add_parser("bench", help="time the aggregate queries against the naive load-everything way")
+    p.add_argument("--sizes", default="100000,1000000", help="ticket counts, comma-separated")
+    p.add_argument("--backends", default="sqlite,postgresql", help="sqlite, postgresql, mysql (comma-separated)")
+    p.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/dash_bench")
+    p.add_argument("--mysql-url", default="mysql+pymysql://root@127.0.0.1:3306/dash_bench?charset=utf8mb4")
+    p.add_argument("--repeat", type=positive_int, default=3)
+    return parser
+
+
+def _engine(url: str | None, *, must_exist: bool = True):  # type: ignore[no-untyped-def]
+    url = url or resolve_database_url()
+    if must_exist and is_demo_url(url) and not DEMO_DB_PATH.exists():
+        raise CliError("the embedded sample database does not exist yet: run `python cli.py sample` first", EXIT_FAILURE)
+    return make_engine(url)
+
+
+def cmd_init_db(args: argparse.Namespace) -> int:
+    engine = _engine(args.url, must_exist=False)
+    create_schema(engine)
+    print(f"case database ready at {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sample_data.generator import build_sample
+
+    settings = load_settings()
+    engine = _engine(args.url, must_exist=False)
+    started = time.perf_counter()
+    with tqdm(total=args.tickets, unit="tickets", unit_scale=True, desc="sample district") as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        summary = build_sample(
+            engine, tickets=args.tickets, months=args.months, seed=args.seed, settings=settings, progress=progress
+        )
+    elapsed = time.perf_counter() - started
+    print(
+        f"built {summary.tickets:,} tickets, {summary.events:,} events, {summary.callbacks:,} callbacks in "
+        f"{summary.streets} streets / {summary.communities} communities / {summary.grid_cells} grid cells "
+        f"in {elapsed:.1f} s ({summary.tickets / elapsed:,.0f} tickets/s) on {engine.url.render_as_string(hide_password=True)}"
+    )
+    return 0
+
+
+def _resolve_filter(conn, args: argparse.Namespace) -> TicketFilter:  # type: ignore[no-untyped-def]
+    if args.since and args.until and args.since > args.until:
+        raise CliError(f"--since {args.since} is after --until {args.until}")
+    street_ids = community_ids = None
+    scope = Scope.district()
+    if args.street:
+        found = queries.resolve_unit_ids(conn, scope, "street", [args.street])
+        if not found:
+            known = "、".join(queries.streets(conn, scope)["name"])
+            raise CliError(f"unknown street: {args.street!r} (known: {known or 'none'})")
+        street_ids = (found[args.street],)
+        scope = Scope.streets(street_ids)
+    if args.community:
+        found = queries.resolve_unit_ids(conn, scope, "community", [args.community])
+        if not found:
+            where = f" in street {args.street!r}" if args.street else ""
+            raise CliError(f"unknown community{where}: {args.community!r}")
+        community_ids = (found[args.community],)
+    return TicketFilter(since=args.since, until=args.until, street_ids=street_ids, community_ids=community_ids)
+
+
+def headline_metrics(conn, scope: Scope, flt: TicketFilter, now: dt.datetime, settings) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The headline metrics of a scope and filter, as `cli.py metrics --json` prints them."""
+    counts = queries.rate_counts_for(conn, scope, flt, now=now)
+    median = queries.median_seconds_to_close(conn, scope, flt)
+    result: dict[str, Any] = rates.headline_measures(counts, median, settings)
+    result["closed"] = counts["closed"]
+    result["callbacks_answered"] = counts["callbacks_answered"]
+    result["closed_before_received"] = queries.closed_before_received(conn, scope, flt)
+    return result
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    engine = _engine(args.url)
+    now = args.now or local_now(settings.timezone)
+    with engine.connect() as conn:
+        flt = _resolve_filter(conn, args)
+        result = headline_metrics(conn, Scope.district(), flt, now, settings)
+    result = {
+        **result,
+        "since": args.since.isoformat() if args.since else None,
+        "until": args.until.isoformat() if args.until else None,
+        "street": args.street,
+        "community": args.community,
+        "now": now.isoformat(sep=" "),
+    }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        width = max(len(k) for k in result)
+        for key, value in result.items():
+            shown = f"{value:.4f}" if isinstance(value, float) else ("—" if value is None else value)
+            print(f"{key:<{width}}  {shown}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from benchmarks.bench_queries import run_benchmarks
+
+    sizes = [positive_int(s) for s in args.sizes.split(",")]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = set(backends) - {"sqlite", "postgresql", "mysql"}
+    if unknown:
+        raise CliError(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    urls = {"postgresql": args.postgres_url, "mysql": args.mysql_url}
+    run_benchmarks(sizes=sizes, backends=backends, server_urls=urls, repeat=args.repeat)
+    return 0
+
+
+COMMANDS = {"init-db": cmd_init_db, "sample": cmd_sample, "metrics": cmd_metrics, "bench": cmd_bench}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CliError as exc:
+        print(f"cli.py {args.command}: error: {exc}", file=sys.stderr)
+        return exc.code
+    except (OperationalError, ProgrammingError) as exc:
+        url = getattr(args, "url", None) or resolve_database_url()
+        print(f"cli.py {args.command}: error: database {redact(url)} failed: {str(exc.orig).strip().splitlines()[0]}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""AppTest of the app on the case book: it starts, shows the three rates and the composite, and explains
+an unreachable database instead of failing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import NOW
+from ui import keys
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture
+def sqlite_casebook(casebook_sqlite_url, monkeypatch):
+    """The app pointed at the SQLite case book (queries themselves are tested on every backend)."""
+    monkeypatch.setenv("DATABASE_URL", casebook_sqlite_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return casebook_sqlite_url
+
+
+def run_app(lang: str = "zh", preset: str = "this_month", now: dt.datetime = NOW) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[keys.NOW_OVERRIDE] = now
+    at.session_state[keys.LANGUAGE] = lang
+    at.session_state[keys.PERIOD_PRESET] = preset
+    return at.run()
+
+
+def test_overview_shows_three_rates_and_composite(sqlite_casebook):
+    at = run_app()
+    assert not at.exception
+    values = {m.label: m.value for m in at.metric}
+    # November 1–20 (this month so far at NOW): hand-worked in tests/conftest.py.
+    assert values["响应率"] == "57.1%"
+    assert values["解决率"] == "50.0%"
+    assert values["满意率"] == "66.7%"
+    assert values["综合得分（测算）"] == f"{100 * (0.10 * 4 / 7 + 0.45 * 0.5 + 0.45 * 2 / 3):.1f}"
+    assert values["工单量"] == "9"
+
+
+def test_overview_metric_help_shows_definition_and_fraction(sqlite_casebook):
+    at = run_app()
+    help_text = {m.label: m.help for m in at.metric}["响应率"]
+    assert "已派单" in help_text and "分子 按时联系 4" in help_text and "分母 已派单 7" in help_text
+
+
+def test_overview_in_english(sqlite_casebook):
+    at = run_app(lang="en")
+    assert not at.exception
+    assert {m.label for m in at.metric} >= {"Response rate", "Resolution rate", "Satisfaction rate"}
+
+
+def test_empty_period_explains_itself(sqlite_casebook):
+    at = run_app(now=dt.datetime(2026, 6, 15, 9, 0))  # June 2026: the case book has no tickets
+    assert not at.exception
+    assert not at.metric
+    assert "没有工单" in at.info[0].value
+
+
+def test_unreachable_database_shows_message_not_trace(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert at.error and "无法读取工单数据库" in at.error[0].value
+    assert "DATABASE_URL" in at.info[0].value

@@ -1,0 +1,68 @@
+"""First start and failure states: build the embedded sample database once, and explain an unreachable one."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import streamlit as st
+from sqlalchemy import inspect
+from sqlalchemy.exc import OperationalError
+
+from data_access.engine import DEMO_DB_PATH, DEMO_DB_URL, make_engine, redact
+from metrics.settings import Settings
+from ui.i18n import t
+
+_BUILD_LOCK = threading.Lock()
+
+
+def ensure_demo_database(settings: Settings) -> None:
+    """Build `sample_data/demo.db` with a progress bar if it does not exist yet.
+
+    Built into a temporary file and renamed into place, so a half-built database is never read, and
+    under a lock, so two first visitors do not build it twice.
+    """
+    if DEMO_DB_PATH.exists():
+        return
+    with _BUILD_LOCK:
+        if DEMO_DB_PATH.exists():
+            return
+        from sample_data.generator import build_sample
+
+        tmp = DEMO_DB_PATH.with_suffix(".building")
+        tmp.unlink(missing_ok=True)
+        bar = st.progress(0.0, text=t("app.building_sample", done=0, total=0))
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(min(done / max(total, 1), 1.0), text=t("app.building_sample", done=f"{done:,}", total=f"{total:,}"))
+
+        engine = make_engine(f"sqlite:///{tmp}")
+        try:
+            build_sample(engine, settings=settings, progress=progress)
+        finally:
+            engine.dispose()
+        os.replace(tmp, DEMO_DB_PATH)
+        for suffix in ("-wal", "-shm"):
+            DEMO_DB_PATH.with_name(tmp.name + suffix).unlink(missing_ok=True)
+        bar.empty()
+
+
+def database_problem(url: str) -> str | None:
+    """None if the case database answers and has its tables; otherwise what went wrong, for the message."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("ticket"):
+                return t("app.db_no_tables")
+    except OperationalError as exc:
+        return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    finally:
+        engine.dispose()
+    return None
+
+
+def stop_on_database_problem(url: str, problem: str) -> None:
+    """Show what failed and what to check, then stop the page (no stack trace)."""
+    st.error(t("app.db_unreachable", url=redact(url), problem=problem), icon="🚫")
+    st.info(t("app.db_what_to_check", demo=DEMO_DB_URL))
+    st.stop()

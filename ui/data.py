@@ -1,0 +1,58 @@
+"""The seam between pages and the database: the cached engine and cached query results.
+
+`st.cache_resource` holds the engine (one per URL); `st.cache_data` holds small result frames whose key is
+fully described by the arguments (URL, scope, filter, minute of `now`), with a short time-to-live so new
+tickets appear without restarting the app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from data_access import queries
+from data_access.engine import make_engine
+from data_access.scope import Scope, TicketFilter
+from metrics.clock import local_now
+from metrics.settings import Settings
+
+QUERY_TTL_SECONDS = 60
+
+
+def current_time(settings: Settings) -> dt.datetime:
+    """The deployment's local wall-clock time to the minute (the cache key of the queries), unless a test
+    pinned it in the session."""
+    from ui import keys
+
+    pinned = st.session_state.get(keys.NOW_OVERRIDE)
+    if isinstance(pinned, dt.datetime):
+        return pinned
+    return local_now(settings.timezone).replace(second=0)
+
+
+@st.cache_resource(show_spinner=False)
+def engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+def headline_counts(url: str, scope: Scope, flt: TicketFilter, now: dt.datetime) -> tuple[dict[str, int], float | None]:
+    """The count contract of a scope and filter, and the exact median seconds to close."""
+    with engine_for(url).connect() as conn:
+        counts = queries.rate_counts_for(conn, scope, flt, now=now)
+        median = queries.median_seconds_to_close(conn, scope, flt)
+    return counts, median
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+def counts_by(url: str, scope: Scope, flt: TicketFilter, now: dt.datetime, by: str) -> pd.DataFrame:
+    with engine_for(url).connect() as conn:
+        return queries.rate_counts(conn, scope, flt, now=now, by=by)  # type: ignore[arg-type]
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+def received_range(url: str, scope: Scope) -> tuple[dt.datetime | None, dt.datetime | None]:
+    with engine_for(url).connect() as conn:
+        return queries.received_range(conn, scope)

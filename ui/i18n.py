@@ -1,0 +1,54 @@
+"""Every user-facing string comes from `locales/<lang>.toml`; Chinese is the default language.
+
+`translate` is pure (for tests and reports); `t` reads the viewer's language from the session.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+
+
+@cache
+def catalogue(lang: str) -> dict[str, Any]:
+    """The parsed locale file of `lang`."""
+    with (LOCALES_DIR / f"{lang}.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def lookup(lang: str, key: str) -> str | None:
+    """The raw text at dotted `key` (e.g. "metric.response_rate.name"), or None."""
+    node: Any = catalogue(lang)
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node if isinstance(node, str) else None
+
+
+def translate(lang: str, key: str, **params: Any) -> str:
+    """The text at `key` in `lang`, formatted with `params`; falls back to Chinese, then to the key."""
+    text = lookup(lang, key) or lookup(DEFAULT_LANGUAGE, key)
+    if text is None:
+        return key
+    return text.format(**params) if params else text
+
+
+def current_language() -> str:
+    import streamlit as st
+
+    from ui import keys
+
+    lang = st.session_state.get(keys.LANGUAGE, DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(key: str, **params: Any) -> str:
+    """`translate` in the viewer's language."""
+    return translate(current_language(), key, **params)

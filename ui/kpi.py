@@ -1,0 +1,79 @@
+"""KPI cards: a metric's value, its change against the previous period, and its definition on hover."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import streamlit as st
+
+from metrics.periods import change
+from metrics.definitions import UNIT_COUNT, UNIT_HOURS, UNIT_RATE, UNIT_SCORE, format_definition, metric
+from metrics.settings import Settings
+from ui.i18n import t
+
+
+_DELTA_COLOR = {True: "normal", False: "inverse", None: "off"}
+
+
+def format_value(value: Any, unit: str) -> str:
+    """A metric value for a card; "—" when it is undefined."""
+    if value is None:
+        return "—"
+    if unit == UNIT_RATE:
+        return f"{value:.1%}"
+    if unit == UNIT_SCORE:
+        return f"{value:.1f}"
+    if unit == UNIT_HOURS:
+        return f"{value:.1f} h"
+    if unit == UNIT_COUNT:
+        return f"{int(value):,}"
+    return f"{value:.2f}"
+
+
+def format_delta(current: Any, previous: Any, unit: str) -> str | None:
+    """The change against the previous period: percentage points for rates, points for scores, the
+    difference (and relative change) otherwise; None when either side is undefined."""
+    delta, relative = change(current, previous, unit)
+    if delta is None:
+        return None
+    if unit == UNIT_RATE:
+        return t("kpi.delta_pp", value=f"{delta:+.1f}")
+    if unit == UNIT_COUNT:
+        text = f"{int(delta):+,}"
+    else:
+        text = f"{delta:+.1f}"
+    return text if relative is None else f"{text} ({relative:+.1%})"
+
+
+def metric_help(key: str, settings: Settings, counts: Mapping[str, int] | None = None) -> str:
+    """The hover text of a metric: its definition with the deployment's parameters filled in, and the
+    actual numerator and denominator when the counts are given."""
+    text = format_definition(t(f"metric.{key}.definition"), settings)
+    m = metric(key)
+    if counts and m.denominator and all(n in counts for n in m.numerator + m.denominator):
+        numerator = " + ".join(f"{t(f'count.{n}')} {counts[n]:,}" for n in m.numerator)
+        denominator = " + ".join(f"{t(f'count.{n}')} {counts[n]:,}" for n in m.denominator)
+        text += "\n\n" + t("kpi.fraction", numerator=numerator, denominator=denominator)
+    return text
+
+
+def kpi_row(
+    keys: Sequence[str],
+    current: Mapping[str, Any],
+    previous: Mapping[str, Any] | None,
+    settings: Settings,
+    counts: Mapping[str, int] | None = None,
+) -> None:
+    """One row of cards, one per metric key."""
+    for column, key in zip(st.columns(len(keys)), keys):
+        m = metric(key)
+        prev = previous.get(key) if previous else None
+        with column:
+            st.metric(
+                t(f"metric.{key}.name"),
+                format_value(current.get(key), m.unit),
+                delta=format_delta(current.get(key), prev, m.unit),
+                delta_color=_DELTA_COLOR[m.higher_is_better],
+                help=metric_help(key, settings, counts),
+                border=True,
+            )

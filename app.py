@@ -1,13 +1,19 @@
-"""Router of the street governance dashboard (街道接诉即办治理看板): page config, database, navigation."""
+"""Router of the street governance dashboard (街道接诉即办治理看板).
+
+Page config, the database check, who the viewer is, the shared filter bar, and `st.navigation`.
+Everything else lives in pages/ (views) and ui/ (shared rendering).
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from data_access.engine import is_demo_url, resolve_database_url
+from data_access.scope import Scope
 from metrics.settings import load_settings
-from ui import bootstrap, keys
-from ui.i18n import LANGUAGES, t
+from ui import bootstrap, data, keys
+from ui.filter_bar import render_filter_bar
+from ui.i18n import t
 
 st.set_page_config(page_title="接诉即办治理看板", page_icon="📊", layout="wide")
 
@@ -19,16 +25,12 @@ problem = bootstrap.database_problem(url)
 if problem:
     bootstrap.stop_on_database_problem(url, problem)
 
-with st.sidebar:
-    st.segmented_control(
-        t("app.language"),
-        LANGUAGES,
-        default="zh",
-        format_func=lambda code: t(f"app.language_name.{code}"),
-        key=keys.LANGUAGE,
-        required=True,
-    )
+# Until sign-in exists every viewer is a district supervisor (all streets).
+scope = Scope.district()
+now = data.current_time(settings)
+st.session_state[keys.CONTEXT] = render_filter_bar(url, scope, settings, now)
 
-st.session_state["database_url"] = url
-pages = [st.Page("pages/overview.py", title=t("page.overview.title"), icon="📊", default=True)]
+pages = [
+    st.Page("pages/overview.py", title=t("page.overview.title"), icon="📊", default=True),
+]
 st.navigation(pages).run()

@@ -56,3 +56,21 @@ def counts_by(url: str, scope: Scope, flt: TicketFilter, now: dt.datetime, by: s
 def received_range(url: str, scope: Scope) -> tuple[dt.datetime | None, dt.datetime | None]:
     with engine_for(url).connect() as conn:
         return queries.received_range(conn, scope)
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+def streets(url: str, scope: Scope) -> pd.DataFrame:
+    with engine_for(url).connect() as conn:
+        return queries.streets(conn, scope)
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+def communities(url: str, scope: Scope) -> pd.DataFrame:
+    with engine_for(url).connect() as conn:
+        return queries.communities(conn, scope)
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+def categories(url: str, scope: Scope) -> list[str]:
+    with engine_for(url).connect() as conn:
+        return queries.categories(conn, scope)

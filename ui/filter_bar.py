@@ -1,0 +1,178 @@
+"""The sidebar filter bar (widgets) and the page context every page reads.
+
+The entry script calls `render_filter_bar` on every run (so the filters persist across pages) and stores
+the resulting `PageContext`; pages call `page_context()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import streamlit as st
+
+from data_access.scope import Scope, TicketFilter
+from metrics import periods, vocab
+from metrics.settings import Settings
+from ui import data, keys
+from ui.filters import CUSTOM, PERIOD_CHOICES, Catalogue, FilterState, parse_query_params, to_query_params
+from ui.i18n import LANGUAGES, t
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Everything a page needs to fetch its data: where, who, when and what was chosen."""
+
+    url: str
+    scope: Scope
+    settings: Settings
+    now: dt.datetime
+    state: FilterState
+    since: dt.date
+    until: dt.date
+    flt: TicketFilter
+    previous_flt: TicketFilter
+    streets: pd.DataFrame
+    communities: pd.DataFrame
+
+    @property
+    def previous_window(self) -> tuple[dt.date, dt.date]:
+        return periods.previous_period(self.since, self.until)
+
+    def without_period(self) -> TicketFilter:
+        """The same choices over all time (for lists such as the overdue list, which are about now)."""
+        return replace(self.flt, since=None, until=None)
+
+    def street_name(self, code: str | None) -> str | None:
+        hit = self.streets[self.streets["code"] == code]
+        return str(hit.iloc[0]["name"]) if len(hit) else None
+
+    def community_name(self, code: str | None) -> str | None:
+        hit = self.communities[self.communities["code"] == code]
+        return str(hit.iloc[0]["name"]) if len(hit) else None
+
+
+def page_context() -> PageContext:
+    return st.session_state[keys.CONTEXT]
+
+
+def _catalogue(streets: pd.DataFrame, communities: pd.DataFrame, categories: list[str]) -> Catalogue:
+    street_code = dict(zip(streets["id"], streets["code"]))
+    return Catalogue(
+        streets=list(streets["code"]),
+        communities={c: street_code[s] for c, s in zip(communities["code"], communities["street_id"]) if s in street_code},
+        categories=categories,
+    )
+
+
+def _query_params_as_lists() -> dict[str, list[str]]:
+    return {name: st.query_params.get_all(name) for name in st.query_params.keys()}
+
+
+def _seed_from_url(catalogue: Catalogue, today: dt.date) -> None:
+    """Once per session: put what the URL asks for into the widgets' state, and remember what was ignored."""
+    params = _query_params_as_lists()
+    state, problems = parse_query_params(params, catalogue, today)
+    lang = (params.get("lang") or [None])[-1]
+    if lang is not None and lang not in LANGUAGES:
+        problems.add("lang", lang)
+    elif lang is not None:
+        st.session_state[keys.LANGUAGE] = lang
+    st.session_state[keys.F_STREET] = state.street
+    st.session_state[keys.F_COMMUNITY] = state.community
+    st.session_state[keys.F_PERIOD] = state.period
+    if state.period == CUSTOM:
+        st.session_state[keys.F_RANGE] = (state.since, state.until)
+    st.session_state[keys.F_CATEGORIES] = list(state.categories)
+    st.session_state[keys.F_CHANNELS] = list(state.channels)
+    st.session_state[keys.URL_PROBLEMS] = problems.ignored
+    st.session_state[keys.FILTERS_SEEDED] = True
+
+
+def _reset_community() -> None:
+    st.session_state[keys.F_COMMUNITY] = None
+
+
+def _unit_label(frame: pd.DataFrame, all_key: str):  # type: ignore[no-untyped-def]
+    names = dict(zip(frame["code"], frame["name"]))
+    return lambda code: t(all_key) if code is None else names.get(code, code)
+
+
+def render_filter_bar(url: str, scope: Scope, settings: Settings, now: dt.datetime) -> PageContext:
+    """Draw the sidebar filters, mirror them in the URL, and return the page context."""
+    streets = data.streets(url, scope)
+    communities = data.communities(url, scope)
+    categories = data.categories(url, scope)
+    catalogue = _catalogue(streets, communities, categories)
+    today = now.date()
+    if not st.session_state.get(keys.FILTERS_SEEDED):
+        _seed_from_url(catalogue, today)
+
+    with st.sidebar:
+        st.segmented_control(
+            t("app.language"), LANGUAGES, format_func=lambda c: t(f"app.language_name.{c}"),
+            key=keys.LANGUAGE, required=True, default=st.session_state.get(keys.LANGUAGE, "zh"),
+        )
+        st.subheader(t("filter.heading"))
+        street = st.selectbox(
+            t("filter.street"), [None, *catalogue.streets], key=keys.F_STREET,
+            format_func=_unit_label(streets, "filter.all_streets"), on_change=_reset_community,
+        )
+        in_street = communities if street is None else communities[communities["street_id"].isin(streets.loc[streets["code"] == street, "id"])]
+        community_options = [None, *in_street["code"]]
+        if st.session_state.get(keys.F_COMMUNITY) not in community_options:
+            st.session_state[keys.F_COMMUNITY] = None
+        community = st.selectbox(
+            t("filter.community"), community_options, key=keys.F_COMMUNITY,
+            format_func=_unit_label(in_street, "filter.all_communities"),
+        )
+        period = st.selectbox(
+            t("filter.period"), PERIOD_CHOICES, key=keys.F_PERIOD, format_func=lambda p: t(f"period.{p}")
+        )
+        since = until = None
+        if period == CUSTOM:
+            default_range = st.session_state.get(keys.F_RANGE) or periods.preset_period("this_month", today)
+            st.session_state[keys.F_RANGE] = default_range
+            chosen = st.date_input(t("filter.range"), key=keys.F_RANGE, format="YYYY-MM-DD")
+            if isinstance(chosen, (tuple, list)) and len(chosen) == 2:
+                since, until = chosen
+            else:  # the second date is not picked yet: keep the first day alone
+                since = until = chosen[0] if isinstance(chosen, (tuple, list)) and chosen else today
+        chosen_categories = st.multiselect(
+            t("filter.category"), catalogue.categories, key=keys.F_CATEGORIES, placeholder=t("filter.all_categories")
+        )
+        chosen_channels = st.multiselect(
+            t("filter.channel"), list(vocab.CHANNELS), key=keys.F_CHANNELS,
+            format_func=lambda c: t(f"vocab.channel.{c}"), placeholder=t("filter.all_channels"),
+        )
+        for name, value in st.session_state.get(keys.URL_PROBLEMS) or []:
+            st.warning(t("filter.url_ignored", name=name, value=value), icon="⚠️")
+
+    state = FilterState(
+        street=street, community=community, period=period, since=since, until=until,
+        categories=tuple(chosen_categories), channels=tuple(chosen_channels),
+    )
+    st.query_params.from_dict({**to_query_params(state), **({"lang": st.session_state[keys.LANGUAGE]} if st.session_state.get(keys.LANGUAGE) != "zh" else {})})
+    return build_context(url, scope, settings, now, state, streets, communities)
+
+
+def build_context(
+    url: str, scope: Scope, settings: Settings, now: dt.datetime, state: FilterState,
+    streets: pd.DataFrame, communities: pd.DataFrame,
+) -> PageContext:
+    """The page context of a filter state: codes turned into ids, the window and the previous window."""
+    since, until = state.window(now.date())
+    street_ids = tuple(int(i) for i in streets.loc[streets["code"] == state.street, "id"]) if state.street else None
+    community_ids = (
+        tuple(int(i) for i in communities.loc[communities["code"] == state.community, "id"]) if state.community else None
+    )
+    flt = TicketFilter(
+        since=since, until=until, street_ids=street_ids, community_ids=community_ids,
+        categories=state.categories or None, channels=state.channels or None,
+    )
+    prev_since, prev_until = periods.previous_period(since, until)
+    return PageContext(
+        url=url, scope=scope, settings=settings, now=now, state=state, since=since, until=until, flt=flt,
+        previous_flt=replace(flt, since=prev_since, until=prev_until), streets=streets, communities=communities,
+    )

@@ -1,0 +1,54 @@
+"""The ranking table of streets or communities (overview, weekly pack)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from metrics import rankings, rates
+from metrics.definitions import UNIT_RATE, UNIT_SCORE
+from metrics.periods import compare_frames
+from metrics.settings import Settings
+from ui.i18n import t
+from ui.kpi import metric_help
+
+RANKING_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
+
+
+def ranking_frame(current: pd.DataFrame, previous: pd.DataFrame, key: str, settings: Settings) -> pd.DataFrame:
+    """Units (rows of counts by `key`) ranked by composite, with the previous period's composite beside."""
+    cur = rates.add_rates(current, settings)
+    prev = rates.add_rates(previous, settings)
+    compared = compare_frames(cur, prev, [key], {"composite": UNIT_SCORE, "satisfaction_rate": UNIT_RATE})
+    return rankings.rank_units(compared, "composite", ["name", "code"], settings=settings, sample="dispatched")
+
+
+def render_ranking(frame: pd.DataFrame, settings: Settings) -> None:
+    """The ranking as a table; unranked units show why instead of a rank."""
+    shown = pd.DataFrame(
+        {
+            t("ranking.rank"): [
+                str(r) if ok else t(f"ranking.reason.{why}")
+                for r, ok, why in zip(frame["rank"], frame["ranked"], frame["unranked_reason"])
+            ],
+            t("ranking.unit"): frame["name"],
+            t("metric.dispatched.name"): frame["dispatched"],
+            **{t(f"metric.{m}.name"): frame[m] * 100 for m in RANKING_RATES},
+            t("metric.composite.name"): frame["composite"],
+            t("ranking.composite_change"): frame["composite_delta"],
+            t("metric.overdue_open.name"): frame["open_overdue"],
+        }
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            **{t(f"metric.{m}.name"): st.column_config.NumberColumn(format="%.1f%%", help=metric_help(m, settings)) for m in RANKING_RATES},
+            t("metric.composite.name"): st.column_config.ProgressColumn(
+                format="%.1f", min_value=0, max_value=100, help=metric_help("composite", settings)
+            ),
+            t("ranking.composite_change"): st.column_config.NumberColumn(format="%+.1f"),
+            t("ranking.rank"): st.column_config.TextColumn(help=t("ranking.rank_help", n=settings.min_ranked_tickets)),
+        },
+    )

@@ -17,9 +17,25 @@ DEFAULT_LANGUAGE = "zh"
 
 @cache
 def catalogue(lang: str) -> dict[str, Any]:
-    """The parsed locale file of `lang`."""
-    with (LOCALES_DIR / f"{lang}.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    """The strings of `lang`: `locales/<lang>.toml` merged with every `locales/<lang>/*.toml` (one per view),
+    in name order. A key defined twice is an error, so two files cannot silently disagree."""
+    files = [LOCALES_DIR / f"{lang}.toml", *sorted((LOCALES_DIR / lang).glob("*.toml"))]
+    merged: dict[str, Any] = {}
+    for path in files:
+        if path.is_file():
+            with path.open("rb") as fh:
+                _merge(merged, tomllib.load(fh), path.name)
+    return merged
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any], source: str, prefix: str = "") -> None:
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value, source, f"{prefix}{key}.")
+        elif key in into:
+            raise ValueError(f"locale key {prefix}{key} defined twice (again in {source})")
+        else:
+            into[key] = value
 
 
 def lookup(lang: str, key: str) -> str | None:

@@ -3,6 +3,7 @@
     python cli.py init-db [--url URL]
     python cli.py sample [--tickets N] [--months M] [--seed S] [--url URL]
     python cli.py metrics [--json] [--url URL] [--street NAME] [--community NAME] [--since D] [--until D]
+    python cli.py simulate [--per-minute N] [--url URL]
     python cli.py bench [--sizes 100000,1000000] [--backends sqlite,postgresql]
 
 Without --url the database is the deployment's (DATABASE_URL, then .streamlit/secrets.toml, then the
@@ -85,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=iso_date, help="first day received (inclusive), YYYY-MM-DD")
     p.add_argument("--until", type=iso_date, help="last day received (inclusive), YYYY-MM-DD")
     p.add_argument("--now", type=dt.datetime.fromisoformat, help="evaluate overdue/callback-due at this local time")
+
+    p = sub.add_parser("simulate", help="keep writing new tickets and moving open ones on (a live hotline)")
+    p.add_argument("--per-minute", type=float, default=6.0, help="new tickets per minute (default 6)")
+    p.add_argument("--tick", type=float, default=5.0, help="seconds between writes (default 5)")
+    p.add_argument("--ticks", type=positive_int, help="stop after this many ticks (default: until Ctrl-C)")
+    p.add_argument("--seed", type=int, help="random seed (default: different every run)")
+    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
 
     p = sub.add_parser("bench", help="time the aggregate queries against the naive load-everything way")
     p.add_argument("--sizes", default="100000,1000000", help="ticket counts, comma-separated")
@@ -192,6 +200,33 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from data_access.simulate import TickReport, run
+
+    if args.per_minute < 0 or args.tick <= 0:
+        raise CliError("--per-minute must be >= 0 and --tick > 0")
+    settings = load_settings()
+    engine = _engine(args.url)
+
+    def report(now: dt.datetime, tick: TickReport) -> None:
+        moves = ", ".join(f"{k} {v}" for k, v in sorted(tick.moved.items())) or "no moves"
+        print(f"{now:%H:%M:%S}  +{tick.created} new  {moves}", flush=True)
+
+    print(f"simulating {args.per_minute:g} tickets/minute on {engine.url.render_as_string(hide_password=True)} (Ctrl-C to stop)")
+    try:
+        created = run(
+            engine, per_minute=args.per_minute, clock=lambda: local_now(settings.timezone), seed=args.seed,
+            tick_seconds=args.tick, ticks=args.ticks, settings=settings, on_tick=report,
+        )
+    except KeyboardInterrupt:
+        print("stopped")
+        return 0
+    except LookupError as exc:
+        raise CliError(str(exc), EXIT_FAILURE) from None
+    print(f"created {created} tickets")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from benchmarks.bench_queries import run_benchmarks
 
@@ -205,7 +240,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"init-db": cmd_init_db, "sample": cmd_sample, "metrics": cmd_metrics, "bench": cmd_bench}
+COMMANDS = {"init-db": cmd_init_db, "sample": cmd_sample, "metrics": cmd_metrics, "bench": cmd_bench, "simulate": cmd_simulate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

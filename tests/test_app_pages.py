@@ -83,9 +83,9 @@ def test_street_filter_changes_the_numbers(sqlite_casebook):
     assert at.sidebar.selectbox(key=keys.F_STREET).value == "S2"
 
 
-# Choosing in the sidebar is tested in the real browser (tests/test_browser.py): AppTest drops the entry
-# script's sidebar widgets on a rerun once st.navigation is used (Streamlit 1.67), so a widget interaction
-# followed by at.run() cannot be observed here.
+# Choosing in the sidebar is tested in the real browser (tests/test_browser.py): once st.navigation is used,
+# AppTest (Streamlit 1.67) re-executes only the page script on a rerun, not the entry script that draws the
+# sidebar, so a sidebar interaction followed by at.run() cannot be observed here.
 
 
 def test_malformed_url_falls_back_with_notice(sqlite_casebook):
@@ -94,3 +94,29 @@ def test_malformed_url_falls_back_with_notice(sqlite_casebook):
     warnings = " ".join(w.value for w in at.sidebar.warning)
     assert "period=fortnight" in warnings and "street=不存在" in warnings
     assert at.sidebar.selectbox(key=keys.F_PERIOD).value == "last_30_days"
+
+
+def test_new_ticket_appears_without_restart(casebook_sqlite_url, tmp_path, monkeypatch):
+    """Query results are cached per minute of `now`: a ticket written meanwhile shows at the next minute."""
+    import shutil
+
+    from data_access.engine import make_engine
+    from data_access.writes import insert_ticket
+
+    path = tmp_path / "live.db"
+    shutil.copy(casebook_sqlite_url.removeprefix("sqlite:///"), path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    st.cache_data.clear()
+    at = run_app()
+    assert {m.label: m.value for m in at.metric}["工单量"] == "9"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        insert_ticket(conn, dict(ticket_no="LIVE1", street_id=1, community_id=1, grid_cell_id=1, category="路灯",
+                                 received_at=NOW - dt.timedelta(minutes=5)))
+    engine.dispose()
+    # Within the same minute the cached figures stand; a minute later the new ticket is counted. (A fresh
+    # AppTest per step: on a rerun AppTest executes only the page, not the entry script.)
+    assert {m.label: m.value for m in run_app().metric}["工单量"] == "9"
+    later = run_app(now=NOW + dt.timedelta(minutes=1))
+    assert not later.exception
+    assert {m.label: m.value for m in later.metric}["工单量"] == "10"

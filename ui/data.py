@@ -8,6 +8,7 @@ tickets appear without restarting the app.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
@@ -21,14 +22,26 @@ from metrics.settings import Settings
 QUERY_TTL_SECONDS = 60
 
 
+NOW_ENV = "DASHBOARD_NOW"
+
+
 def current_time(settings: Settings) -> dt.datetime:
-    """The deployment's local wall-clock time to the minute (the cache key of the queries), unless a test
-    pinned it in the session."""
+    """The deployment's local wall-clock time to the minute (the cache key of the queries).
+
+    Pinned instead by a test (session key `keys.NOW_OVERRIDE`) or, for demonstrations of a past day and for
+    browser tests, by the environment variable DASHBOARD_NOW (ISO local time, e.g. 2026-11-20T12:00).
+    """
     from ui import keys
 
     pinned = st.session_state.get(keys.NOW_OVERRIDE)
     if isinstance(pinned, dt.datetime):
         return pinned
+    env = os.environ.get(NOW_ENV)
+    if env:
+        try:
+            return dt.datetime.fromisoformat(env).replace(second=0, microsecond=0)
+        except ValueError:
+            pass  # a malformed pin is ignored: the real clock is the safe default
     return local_now(settings.timezone).replace(second=0)
 
 

@@ -164,10 +164,20 @@ def rate_counts(
     if by in ("category", "channel"):
         return frame.sort_values(by, ignore_index=True)
     units = {"street": streets, "community": communities, "grid_cell": grid_cells}[by](conn, scope)
-    units = units.drop(columns=[c for c in ("boundary",) if c in units])
+    units = _units_in_filter(units.drop(columns=[c for c in ("boundary",) if c in units]), by, flt)
     merged = units.merge(frame.dropna(subset=[key]).astype({key: "int64"}), left_on="id", right_on=key, how="left")
     merged = merged.drop(columns=[key]).rename(columns={"id": key})
     return _as_counts(merged)
+
+
+def _units_in_filter(units: pd.DataFrame, by: str, flt: TicketFilter) -> pd.DataFrame:
+    """The units of a grouping that the filter's street/community choice leaves in view."""
+    street_col = "id" if by == "street" else "street_id"
+    if flt.street_ids is not None:
+        units = units[units[street_col].isin(flt.street_ids)]
+    if flt.community_ids is not None and by != "street":
+        units = units[units["id" if by == "community" else "community_id"].isin(flt.community_ids)]
+    return units.reset_index(drop=True)
 
 
 def rate_counts_for(conn: Connection, scope: Scope, flt: TicketFilter, *, now: dt.datetime) -> dict[str, int]:

@@ -72,6 +72,16 @@ def test_rate_counts_by_community_keeps_units_without_tickets(conn):
     assert dict(zip(frame["name"], frame["tickets"])) == {"春晖社区": 2, "花园里社区": 2, "桃源社区": 5, "静安里社区": 0}
 
 
+def test_rate_counts_by_community_within_a_street_filter(conn):
+    frame = queries.rate_counts(conn, DISTRICT, TicketFilter(street_ids=(2,)), now=NOW, by="community")
+    assert list(frame["name"]) == ["桃源社区", "静安里社区"]
+
+
+def test_rate_counts_by_grid_cell_within_a_community_filter(conn):
+    frame = queries.rate_counts(conn, DISTRICT, TicketFilter(community_ids=(3,)), now=NOW, by="grid_cell")
+    assert list(frame["code"]) == ["G3"]
+
+
 def test_rate_counts_by_day(conn):
     frame = queries.rate_counts(conn, DISTRICT, NOVEMBER, now=NOW, by="day")
     assert frame["day"].iloc[0] == dt.date(2026, 11, 1)

@@ -20,6 +20,10 @@ from ui.filters import CUSTOM, PERIOD_CHOICES, Catalogue, FilterState, parse_que
 from ui.i18n import LANGUAGES, t
 
 
+# The "all units" choice of the street/community boxes (a selectbox's None means "nothing chosen").
+ALL = ""
+
+
 @dataclass(frozen=True)
 class PageContext:
     """Everything a page needs to fetch its data: where, who, when and what was chosen."""
@@ -79,8 +83,8 @@ def _seed_from_url(catalogue: Catalogue, today: dt.date) -> None:
         problems.add("lang", lang)
     elif lang is not None:
         st.session_state[keys.LANGUAGE] = lang
-    st.session_state[keys.F_STREET] = state.street
-    st.session_state[keys.F_COMMUNITY] = state.community
+    st.session_state[keys.F_STREET] = state.street or ALL
+    st.session_state[keys.F_COMMUNITY] = state.community or ALL
     st.session_state[keys.F_PERIOD] = state.period
     if state.period == CUSTOM:
         st.session_state[keys.F_RANGE] = (state.since, state.until)
@@ -91,12 +95,12 @@ def _seed_from_url(catalogue: Catalogue, today: dt.date) -> None:
 
 
 def _reset_community() -> None:
-    st.session_state[keys.F_COMMUNITY] = None
+    st.session_state[keys.F_COMMUNITY] = ALL
 
 
 def _unit_label(frame: pd.DataFrame, all_key: str):  # type: ignore[no-untyped-def]
     names = dict(zip(frame["code"], frame["name"]))
-    return lambda code: t(all_key) if code is None else names.get(code, code)
+    return lambda code: t(all_key) if code == ALL else names.get(code, code)
 
 
 def render_filter_bar(url: str, scope: Scope, settings: Settings, now: dt.datetime) -> PageContext:
@@ -116,13 +120,13 @@ def render_filter_bar(url: str, scope: Scope, settings: Settings, now: dt.dateti
         )
         st.subheader(t("filter.heading"))
         street = st.selectbox(
-            t("filter.street"), [None, *catalogue.streets], key=keys.F_STREET,
+            t("filter.street"), [ALL, *catalogue.streets], key=keys.F_STREET,
             format_func=_unit_label(streets, "filter.all_streets"), on_change=_reset_community,
         )
-        in_street = communities if street is None else communities[communities["street_id"].isin(streets.loc[streets["code"] == street, "id"])]
-        community_options = [None, *in_street["code"]]
+        in_street = communities if street == ALL else communities[communities["street_id"].isin(streets.loc[streets["code"] == street, "id"])]
+        community_options = [ALL, *in_street["code"]]
         if st.session_state.get(keys.F_COMMUNITY) not in community_options:
-            st.session_state[keys.F_COMMUNITY] = None
+            st.session_state[keys.F_COMMUNITY] = ALL
         community = st.selectbox(
             t("filter.community"), community_options, key=keys.F_COMMUNITY,
             format_func=_unit_label(in_street, "filter.all_communities"),
@@ -150,7 +154,7 @@ def render_filter_bar(url: str, scope: Scope, settings: Settings, now: dt.dateti
             st.warning(t("filter.url_ignored", name=name, value=value), icon="⚠️")
 
     state = FilterState(
-        street=street, community=community, period=period, since=since, until=until,
+        street=street or None, community=community or None, period=period, since=since, until=until,
         categories=tuple(chosen_categories), channels=tuple(chosen_channels),
     )
     st.query_params.from_dict({**to_query_params(state), **({"lang": st.session_state[keys.LANGUAGE]} if st.session_state.get(keys.LANGUAGE) != "zh" else {})})

@@ -10,7 +10,7 @@ from metrics.definitions import UNIT_RATE, UNIT_SCORE
 from metrics.periods import compare_frames
 from metrics.settings import Settings
 from ui.i18n import t
-from ui.kpi import metric_help
+from ui.kpi import format_value, metric_help
 
 RANKING_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 
@@ -33,9 +33,9 @@ def render_ranking(frame: pd.DataFrame, settings: Settings) -> None:
             ],
             t("ranking.unit"): frame["name"],
             t("metric.dispatched.name"): frame["dispatched"],
-            **{t(f"metric.{m}.name"): frame[m] * 100 for m in RANKING_RATES},
+            **{t(f"metric.{m}.name"): [format_value(v, UNIT_RATE) for v in _none(frame[m])] for m in RANKING_RATES},
             t("metric.composite.name"): frame["composite"],
-            t("ranking.composite_change"): frame["composite_delta"],
+            t("ranking.composite_change"): [("—" if v is None else f"{v:+.1f}") for v in _none(frame["composite_delta"])],
             t("metric.overdue_open.name"): frame["open_overdue"],
         }
     )
@@ -44,11 +44,15 @@ def render_ranking(frame: pd.DataFrame, settings: Settings) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            **{t(f"metric.{m}.name"): st.column_config.NumberColumn(format="%.1f%%", help=metric_help(m, settings)) for m in RANKING_RATES},
+            **{t(f"metric.{m}.name"): st.column_config.TextColumn(help=metric_help(m, settings)) for m in RANKING_RATES},
             t("metric.composite.name"): st.column_config.ProgressColumn(
                 format="%.1f", min_value=0, max_value=100, help=metric_help("composite", settings)
             ),
-            t("ranking.composite_change"): st.column_config.NumberColumn(format="%+.1f"),
             t("ranking.rank"): st.column_config.TextColumn(help=t("ranking.rank_help", n=settings.min_ranked_tickets)),
         },
     )
+
+
+def _none(values: pd.Series) -> list:
+    """Values with NaN/NA as None (shown as "—" rather than "None")."""
+    return [None if pd.isna(v) else float(v) for v in values]

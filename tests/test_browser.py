@@ -1,0 +1,240 @@
+"""Real-browser tests: `streamlit run` on a sample district, every page opened in headless Chromium.
+
+Screenshots land in artifacts/screenshots/ (git-ignored) for people to look at. Needs Debian's chromium
+(installed by .ci/run); without it these tests skip and say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from data_access.engine import make_engine
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+]
+# The sample's clock: the district's twelve months end here, and the app is pinned to it (DASHBOARD_NOW).
+SAMPLE_NOW = dt.datetime(2026, 11, 20, 12, 0)
+SAMPLE_TICKETS = 8000
+
+# (url path, page title in Chinese) of every page; a page that draws charts lists the chart kinds it must show.
+PAGES = [
+    ("", "总览", ["stVegaLiteChart"]),
+    ("grid_map", "网格地图", ["stDeckGlJsonChart"]),
+    ("funnel", "工单流转", ["stVegaLiteChart"]),
+    ("satisfaction", "满意度", ["stVegaLiteChart"]),
+    ("overdue", "超期督办", []),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def sample_url(tmp_path_factory) -> str:
+    from sample_data.generator import build_sample
+
+    path = tmp_path_factory.mktemp("browser") / "sample.db"
+    engine = make_engine(f"sqlite:///{path}")
+    build_sample(engine, tickets=SAMPLE_TICKETS, now=SAMPLE_NOW, seed=7)
+    engine.dispose()
+    return f"sqlite:///{path}"
+
+
+def _start_server(database_url: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "DASHBOARD_NOW": SAMPLE_NOW.isoformat()}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+
+
+@pytest.fixture(scope="module")
+def server(sample_url):
+    port = _free_port()
+    proc = _start_server(sample_url, port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium fonts-noto-cjk)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+    pg = context.new_page()
+    pg.outside_requests = []  # type: ignore[attr-defined]
+    pg.on("request", lambda r: _note_outside(pg, r.url))
+    yield pg
+    context.close()
+
+
+def _note_outside(pg, url: str) -> None:
+    host = re.sub(r"^[a-z]+://([^/:]+).*$", r"\1", url)
+    if url.startswith(("http://", "https://", "ws://", "wss://")) and host not in ("127.0.0.1", "localhost"):
+        pg.outside_requests.append(url)
+
+
+def open_page(pg, url: str, charts: list[str] = ()) -> None:
+    pg.goto(url)
+    pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+    pg.wait_for_selector('[data-testid="stMain"] h1', timeout=30_000)
+    for chart in charts:
+        # Vega-Lite draws SVG, deck.gl a WebGL canvas.
+        pg.wait_for_selector(f'[data-testid="{chart}"] :is(svg, canvas)', timeout=30_000)
+    pg.wait_for_timeout(1200)  # WebGL and fonts settle
+
+
+def shot(pg, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("path, title, charts", PAGES, ids=[p[0] or "overview" for p in PAGES])
+def test_page_renders_in_chinese(server, page, path, title, charts):
+    open_page(page, f"{server}/{path}", charts)
+    shot(page, f"zh_{path or 'overview'}")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    main = page.inner_text('[data-testid="stMain"]')
+    assert "Traceback" not in main
+    assert title in page.inner_text('[data-testid="stMain"] h1')
+    assert re.search(r"[\u4e00-\u9fff]{4,}", main)
+    assert page.outside_requests == []
+
+
+@pytest.mark.parametrize("path, title, charts", PAGES, ids=[p[0] or "overview" for p in PAGES])
+def test_page_renders_in_english(server, page, path, title, charts):
+    open_page(page, f"{server}/{path}?lang=en", charts)
+    shot(page, f"en_{path or 'overview'}")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert title not in page.inner_text('[data-testid="stMain"] h1')
+
+
+def test_sidebar_street_choice_narrows_and_goes_into_the_url(server, page):
+    open_page(page, f"{server}/", ["stVegaLiteChart"])
+    before = page.inner_text('[data-testid="stMetric"] >> nth=5')
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option").nth(1).click()
+    page.wait_for_function("() => location.search.includes('street=')", timeout=20_000)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.wait_for_timeout(800)
+    assert page.inner_text('[data-testid="stMetric"] >> nth=5') != before
+    # The link carries the choice: opening it in a fresh page shows the same street selected.
+    link = page.url
+    fresh = page.context.new_page()
+    open_page(fresh, link, ["stVegaLiteChart"])
+    assert "street=" in fresh.url
+    assert fresh.inner_text('[data-testid="stMetric"] >> nth=5') == page.inner_text('[data-testid="stMetric"] >> nth=5')
+
+
+def test_filters_survive_a_page_switch(server, page):
+    open_page(page, f"{server}/?period=last_week", ["stVegaLiteChart"])
+    page.locator('[data-testid="stSidebarNav"] a').nth(4).click()
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.wait_for_timeout(800)
+    assert "period=last_week" in page.url
+
+
+def test_overview_numbers_match_cli_metrics(server, page, sample_url):
+    """The overview's headline numbers equal `cli.py metrics --json` for the same period."""
+    open_page(page, f"{server}/?period=last_month", ["stVegaLiteChart"])
+    values = {
+        page.locator('[data-testid="stMetricLabel"]').nth(i).inner_text().strip(): page.locator('[data-testid="stMetricValue"]').nth(i).inner_text().strip()
+        for i in range(page.locator('[data-testid="stMetricLabel"]').count())
+    }
+    out = subprocess.run(
+        [sys.executable, "cli.py", "metrics", "--json", "--url", sample_url, "--since", "2026-10-01", "--until", "2026-10-31",
+         "--now", SAMPLE_NOW.isoformat()],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )
+    expected = json.loads(out.stdout)
+    assert values["响应率"] == f"{expected['response_rate']:.1%}"
+    assert values["解决率"] == f"{expected['resolution_rate']:.1%}"
+    assert values["满意率"] == f"{expected['satisfaction_rate']:.1%}"
+    assert values["综合得分（测算）"] == f"{expected['composite']:.1f}"
+    assert values["工单量"] == f"{expected['tickets']:,}"
+
+
+def test_database_down_shows_a_message(browser, tmp_path):
+    port = _free_port()
+    proc = _start_server("postgresql+psycopg://nobody@127.0.0.1:1/none", port)
+    try:
+        pg = browser.new_page()
+        pg.goto(f"http://127.0.0.1:{port}/")
+        pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+        pg.wait_for_selector('[data-testid="stAlert"]', timeout=30_000)
+        text = pg.inner_text('[data-testid="stMain"]')
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(SHOTS / "zh_database_down.png"))
+        assert "无法读取工单数据库" in text and "Traceback" not in text
+        pg.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_empty_database_explains_itself(browser, tmp_path):
+    from data_access.schema import create_schema
+
+    path = tmp_path / "empty.db"
+    engine = make_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    engine.dispose()
+    port = _free_port()
+    proc = _start_server(f"sqlite:///{path}", port)
+    try:
+        for path_, title, _ in PAGES:
+            pg = browser.new_page()
+            open_page(pg, f"http://127.0.0.1:{port}/{path_}")
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            pg.screenshot(path=str(SHOTS / f"zh_empty_{path_ or 'overview'}.png"), full_page=True)
+            assert pg.locator('[data-testid="stException"]').count() == 0, path_
+            assert pg.locator('[data-testid="stAlert"]').count() >= 1, path_
+            pg.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+

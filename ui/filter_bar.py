@@ -17,7 +17,7 @@ from metrics import periods, vocab
 from metrics.settings import Settings
 from ui import data, keys
 from ui.filters import CUSTOM, PERIOD_CHOICES, Catalogue, FilterState, parse_query_params, to_query_params
-from ui.i18n import LANGUAGES, t
+from ui.i18n import LANGUAGES, t, translator
 
 
 # The "all units" choice of the street/community boxes (a selectbox's None means "nothing chosen").
@@ -100,7 +100,8 @@ def _reset_community() -> None:
 
 def _unit_label(frame: pd.DataFrame, all_key: str):  # type: ignore[no-untyped-def]
     names = dict(zip(frame["code"], frame["name"]))
-    return lambda code: t(all_key) if code == ALL else names.get(code, code)
+    everything = t(all_key)
+    return lambda code: everything if code == ALL else names.get(code, code)
 
 
 def render_filter_bar(url: str, scope: Scope, settings: Settings, now: dt.datetime) -> PageContext:
@@ -113,9 +114,10 @@ def render_filter_bar(url: str, scope: Scope, settings: Settings, now: dt.dateti
     if not st.session_state.get(keys.FILTERS_SEEDED):
         _seed_from_url(catalogue, today)
 
+    tr = translator()
     with st.sidebar:
         st.segmented_control(
-            t("app.language"), LANGUAGES, format_func=lambda c: t(f"app.language_name.{c}"),
+            t("app.language"), LANGUAGES, format_func=lambda c: tr(f"app.language_name.{c}"),
             key=keys.LANGUAGE, required=True, default=st.session_state.get(keys.LANGUAGE, "zh"),
         )
         st.subheader(t("filter.heading"))
@@ -132,7 +134,7 @@ def render_filter_bar(url: str, scope: Scope, settings: Settings, now: dt.dateti
             format_func=_unit_label(in_street, "filter.all_communities"),
         )
         period = st.selectbox(
-            t("filter.period"), PERIOD_CHOICES, key=keys.F_PERIOD, format_func=lambda p: t(f"period.{p}")
+            t("filter.period"), PERIOD_CHOICES, key=keys.F_PERIOD, format_func=lambda p: tr(f"period.{p}")
         )
         since = until = None
         if period == CUSTOM:
@@ -148,7 +150,7 @@ def render_filter_bar(url: str, scope: Scope, settings: Settings, now: dt.dateti
         )
         chosen_channels = st.multiselect(
             t("filter.channel"), list(vocab.CHANNELS), key=keys.F_CHANNELS,
-            format_func=lambda c: t(f"vocab.channel.{c}"), placeholder=t("filter.all_channels"),
+            format_func=lambda c: tr(f"vocab.channel.{c}"), placeholder=t("filter.all_channels"),
         )
         for name, value in st.session_state.get(keys.URL_PROBLEMS) or []:
             st.warning(t("filter.url_ignored", name=name, value=value), icon="⚠️")

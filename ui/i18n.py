@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 import tomllib
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("zh", "en")
@@ -68,3 +68,9 @@ def current_language() -> str:
 def t(key: str, **params: Any) -> str:
     """`translate` in the viewer's language."""
     return translate(current_language(), key, **params)
+
+
+def translator() -> Callable[..., str]:
+    """`t` bound to the viewer's language now — for a widget's `format_func`, which Streamlit may call
+    outside the script run (AppTest does, when it switches pages), where the session cannot be read."""
+    return partial(translate, current_language())

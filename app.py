@@ -1,7 +1,9 @@
 """Router of the street governance dashboard (街道接诉即办治理看板).
 
 Page config, the database check, who the viewer is, the shared filter bar, and `st.navigation`.
-Everything else lives in pages/ (views) and ui/ (shared rendering).
+Everything else lives in views/ (one file per page) and ui/ (shared rendering). The folder is not called
+pages/: Streamlit would then serve a direct link such as /overdue from that file alone, without this router,
+to the first visitor after a restart (regression: KeyError 'page_context').
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ now = data.current_time(settings)
 st.session_state[keys.CONTEXT] = render_filter_bar(url, scope, settings, now)
 
 pages = [
-    st.Page("pages/overview.py", title=t("page.overview.title"), icon="📊", default=True),
+    st.Page("views/overview.py", title=t("page.overview.title"), icon=":material/dashboard:", default=True),
+    st.Page("views/grid_map.py", title=t("page.grid_map.title"), icon=":material/map:"),
+    st.Page("views/overdue.py", title=t("page.overdue.title"), icon=":material/alarm:"),
+    st.Page("views/funnel.py", title=t("page.funnel.title"), icon=":material/filter_alt:"),
+    st.Page("views/satisfaction.py", title=t("page.satisfaction.title"), icon=":material/sentiment_satisfied:"),
+    st.Page("views/community.py", title=t("page.community.title"), icon=":material/home_work:"),
 ]
 st.navigation(pages).run()

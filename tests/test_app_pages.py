@@ -14,6 +14,7 @@ from conftest import NOW
 from ui import keys
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES_DIR = "views"
 
 
 @pytest.fixture
@@ -120,3 +121,48 @@ def test_new_ticket_appears_without_restart(casebook_sqlite_url, tmp_path, monke
     later = run_app(now=NOW + dt.timedelta(minutes=1))
     assert not later.exception
     assert {m.label: m.value for m in later.metric}["工单量"] == "10"
+
+
+PAGE_FILES = ["overview", "grid_map", "overdue", "funnel", "satisfaction", "community"]
+
+
+@pytest.fixture
+def empty_database(tmp_path, monkeypatch):
+    from data_access.engine import make_engine
+    from data_access.schema import create_schema
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    st.cache_data.clear()
+    return url
+
+
+def _open(page: str, lang: str = "zh", **params: str) -> AppTest:
+    at = run_app(lang=lang, **params)
+    assert not at.exception, at.exception
+    return at.switch_page(f"{PAGES_DIR}/{page}.py").run()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_every_page_renders(sqlite_casebook, page, lang):
+    at = _open(page, lang)
+    assert not at.exception, at.exception
+    assert at.title, "every page has a title"
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_every_page_explains_an_empty_database(empty_database, page):
+    at = _open(page)
+    assert not at.exception, at.exception
+    assert at.info or at.warning, "an empty scope is explained, not left blank"
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_every_page_explains_a_community_without_tickets(sqlite_casebook, page):
+    at = _open(page, street="S2", community="C2b")  # 静安里社区 has no tickets at all
+    assert not at.exception, at.exception
+    assert at.info or at.warning

@@ -41,6 +41,7 @@ PAGES = [
     ("funnel", "工单流转", ["stVegaLiteChart"]),
     ("satisfaction", "满意度", ["stVegaLiteChart"]),
     ("overdue", "超期督办", []),
+    ("community", "社区", ["stDeckGlJsonChart"]),
 ]
 
 
@@ -195,6 +196,22 @@ def test_overview_numbers_match_cli_metrics(server, page, sample_url):
     assert values["满意率"] == f"{expected['satisfaction_rate']:.1%}"
     assert values["综合得分（测算）"] == f"{expected['composite']:.1f}"
     assert values["工单量"] == f"{expected['tickets']:,}"
+
+
+def test_direct_link_to_a_page_on_a_fresh_server(browser, sample_url):
+    """Regression: with the page files in pages/, Streamlit ran /overdue without the router for the first
+    visitor after a restart (KeyError 'page_context'). The views now live in views/."""
+    port = _free_port()
+    proc = _start_server(sample_url, port)
+    try:
+        pg = browser.new_page()
+        open_page(pg, f"http://127.0.0.1:{port}/overdue?street=S05")
+        assert pg.locator('[data-testid="stException"]').count() == 0
+        assert "超期督办" in pg.inner_text('[data-testid="stMain"] h1')
+        pg.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def test_database_down_shows_a_message(browser, tmp_path):

@@ -11,7 +11,7 @@ from metrics import vocab
 from ui.i18n import LANGUAGES, catalogue, lookup
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [p for d in ("app.py", "pages", "ui") for p in ([ROOT / d] if d.endswith(".py") else sorted((ROOT / d).glob("*.py")))]
+SOURCES = [p for d in ("app.py", "views", "ui") for p in ([ROOT / d] if d.endswith(".py") else sorted((ROOT / d).glob("*.py")))]
 LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']""")
 
 

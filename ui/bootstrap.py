@@ -63,6 +63,6 @@ def database_problem(url: str) -> str | None:
 
 def stop_on_database_problem(url: str, problem: str) -> None:
     """Show what failed and what to check, then stop the page (no stack trace)."""
-    st.error(t("app.db_unreachable", url=redact(url), problem=problem), icon="🚫")
+    st.error(t("app.db_unreachable", url=redact(url), problem=problem), icon=":material/error:")
     st.info(t("app.db_what_to_check", demo=DEMO_DB_URL))
     st.stop()

@@ -153,7 +153,7 @@ def render_filter_bar(url: str, scope: Scope, settings: Settings, now: dt.dateti
             format_func=lambda c: tr(f"vocab.channel.{c}"), placeholder=t("filter.all_channels"),
         )
         for name, value in st.session_state.get(keys.URL_PROBLEMS) or []:
-            st.warning(t("filter.url_ignored", name=name, value=value), icon="⚠️")
+            st.warning(t("filter.url_ignored", name=name, value=value), icon=":material/warning:")
 
     state = FilterState(
         street=street or None, community=community or None, period=period, since=since, until=until,

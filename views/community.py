@@ -1,0 +1,75 @@
+"""社区 Community: one community on one page — its rates and rank inside its street, its map, funnel,
+trend and overdue list."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from metrics import rates
+from ui import data, keys
+from ui.filter_bar import page_context
+from ui.funnel_view import render_funnel
+from ui.i18n import t
+from ui.kpi import kpi_row
+from ui.map_layers import render_cell_map
+from ui.overdue_view import render_overdue_list
+from ui.ranking import ranking_frame
+from ui.trend_view import render_trend
+
+ctx = page_context()
+st.title(t("page.community.title"))
+
+# The community: the sidebar's choice, else one picked here (from the chosen street, if any).
+choices = ctx.communities
+if ctx.state.street:
+    choices = choices[choices["street_id"].isin(ctx.streets.loc[ctx.streets["code"] == ctx.state.street, "id"])]
+if choices.empty:
+    st.info(t("community.none_in_scope"))
+    st.stop()
+code = ctx.state.community or st.selectbox(
+    t("community.pick"), list(choices["code"]), key=keys.COMMUNITY_PICK,
+    format_func=lambda c: f"{ctx.community_name(c)}（{choices.loc[choices['code'] == c, 'street_name'].iloc[0]}）",
+)
+row = ctx.communities[ctx.communities["code"] == code].iloc[0]
+community_id, street_id = int(row["id"]), int(row["street_id"])
+flt = replace(ctx.flt, street_ids=None, community_ids=(community_id,))
+previous_flt = replace(ctx.previous_flt, street_ids=None, community_ids=(community_id,))
+st.subheader(t("community.heading", community=row["name"], street=row["street_name"], since=ctx.since, until=ctx.until))
+
+counts, median = data.headline_counts(ctx.url, ctx.scope, flt, ctx.now)
+prev_counts, prev_median = data.headline_counts(ctx.url, ctx.scope, previous_flt, ctx.now)
+current = rates.headline_measures(counts, median, ctx.settings)
+previous = rates.headline_measures(prev_counts, prev_median, ctx.settings)
+
+# Its place among the communities of its street, on the same filters.
+street_flt = replace(ctx.flt, street_ids=(street_id,), community_ids=None)
+ranking = ranking_frame(
+    data.counts_by(ctx.url, ctx.scope, street_flt, ctx.now, "community"),
+    data.counts_by(ctx.url, ctx.scope, replace(ctx.previous_flt, street_ids=(street_id,), community_ids=None), ctx.now, "community"),
+    "community_id",
+    ctx.settings,
+)
+mine = ranking[ranking["community_id"] == community_id].iloc[0]
+if bool(mine["ranked"]):
+    st.markdown(t("community.rank", rank=int(mine["rank"]), of=int(ranking["ranked"].sum()), street=row["street_name"]))
+else:
+    st.markdown(t("community.not_ranked", reason=t(f"ranking.reason.{mine['unranked_reason']}"), n=ctx.settings.min_ranked_tickets))
+
+if current["tickets"] == 0:
+    st.info(t("community.no_tickets"))
+else:
+    kpi_row(("response_rate", "resolution_rate", "satisfaction_rate", "callback_coverage", "composite"), current, previous, ctx.settings, counts)
+    kpi_row(("tickets", "on_time_close_rate", "overdue_open", "median_hours_to_close"), current, previous, ctx.settings, counts)
+    map_tab, funnel_tab, trend_tab = st.tabs([t("community.tab_map"), t("community.tab_funnel"), t("community.tab_trend")])
+    with map_tab:
+        render_cell_map(ctx, flt, measure="overdue_open", key="community_map", height=460)
+    with funnel_tab:
+        render_funnel(ctx, flt, key_prefix="community")
+    with trend_tab:
+        render_trend(ctx, flt, freq="week", group_by=None, key_prefix="community")
+
+st.subheader(t("community.overdue_heading"))
+render_overdue_list(ctx, replace(flt, since=None, until=None), key_prefix="community")
+st.caption(t("app.data_read_at", at=ctx.now.strftime("%Y-%m-%d %H:%M")))

@@ -1,0 +1,111 @@
+"""`cli.py metrics --json` on a sample district equals an independent computation from the raw tables.
+
+The independent side loads every ticket with plain SQL into pandas (benchmarks/naive.py shares no code
+with data_access.queries) and applies DOMAIN.md's formulas written out here, not metrics.rates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+import cli
+from benchmarks import naive
+from data_access.engine import make_engine
+
+NOW = dt.datetime(2026, 11, 20, 12, 0)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    from sample_data.generator import build_sample
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('independent') / 'sample.db'}"
+    engine = make_engine(url)
+    build_sample(engine, tickets=4000, now=NOW, seed=11)
+    with engine.connect() as conn:
+        tickets = naive.load_all_tickets(conn)
+        units = pd.read_sql(text("SELECT c.id, c.name, s.name AS street FROM community c JOIN street s ON s.id = c.street_id"), conn)
+    engine.dispose()
+    return url, tickets, units
+
+
+def expected(frame: pd.DataFrame) -> dict:
+    """DOMAIN.md's definitions, computed from ticket rows."""
+    closed = frame["status"] == "closed"
+    pop = frame[frame["channel"].isin(["hotline", "web"]) & frame["dispatched_at"].notna()]
+    answered = pop[pop["callback_at"].notna()]
+    due = pop[(pop["status"] == "closed") | (pop["due_at"] < NOW)]
+    overdue = frame[~closed & (frame["due_at"] < NOW)]
+    on_time = frame[closed & (frame["closed_at"] <= frame["due_at"])]
+    durations = [
+        (c - r).total_seconds() / 3600
+        for c, r in zip(frame.loc[closed, "closed_at"], frame.loc[closed, "received_at"])
+        if c >= r
+    ]
+
+    def share(num: float, den: int) -> float | None:
+        return None if den == 0 else num / den
+
+    resp = share(int((pop["contacted_at"] <= pop["contact_due_at"]).sum()), len(pop))
+    res = share((answered["resolution"] == "solved").sum() + 0.5 * (answered["resolution"] == "partly").sum(), len(answered))
+    sat = share(answered["satisfaction"].isin(["satisfied", "basic"]).sum(), len(answered))
+    return {
+        "tickets": len(frame),
+        "dispatched": len(pop),
+        "response_rate": resp,
+        "resolution_rate": res,
+        "satisfaction_rate": sat,
+        "callback_coverage": share(int(due["callback_at"].notna().sum()), len(due)),
+        "composite": None if None in (resp, res, sat) else 100 * (0.10 * resp + 0.45 * res + 0.45 * sat),
+        "on_time_close_rate": share(len(on_time), int(closed.sum()) + len(overdue)),
+        "overdue_open": len(overdue),
+        "median_hours_to_close": statistics.median(durations) if durations else None,
+    }
+
+
+def cli_metrics(capsys, url: str, *args: str) -> dict:
+    assert cli.main(["metrics", "--json", "--url", url, "--now", NOW.isoformat(), *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _compare(got: dict, want: dict) -> None:
+    for key, value in want.items():
+        assert got[key] == (None if value is None else pytest.approx(value, abs=1e-9)), key
+
+
+@pytest.mark.parametrize(
+    "args, since, until",
+    [
+        ((), None, None),
+        (("--since", "2026-10-01", "--until", "2026-10-31"), dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+        (("--since", "2026-11-14", "--until", "2026-11-20"), dt.date(2026, 11, 14), dt.date(2026, 11, 20)),
+        (("--since", "2026-01-15", "--until", "2026-02-15"), dt.date(2026, 1, 15), dt.date(2026, 2, 15)),
+    ],
+    ids=["all-time", "october", "last-week", "winter-month"],
+)
+def test_district(sample, capsys, args, since, until):
+    url, tickets, _ = sample
+    _compare(cli_metrics(capsys, url, *args), expected(naive.select_period(tickets, since, until)))
+
+
+@pytest.mark.parametrize("index", range(8), ids=lambda i: f"street-{i + 1}")
+def test_each_street(sample, capsys, index):
+    url, tickets, units = sample
+    street = sorted(units["street"].unique())[index]
+    frame = naive.select_period(tickets, None, None)
+    ids = units.loc[units["street"] == street, "id"]
+    _compare(cli_metrics(capsys, url, "--street", street), expected(frame[frame["community_id"].isin(ids)]))
+
+
+def test_one_community_in_a_month(sample, capsys):
+    url, tickets, units = sample
+    row = units.sort_values("id").iloc[3]
+    frame = naive.select_period(tickets, dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    got = cli_metrics(capsys, url, "--street", row["street"], "--community", row["name"], "--since", "2026-09-01", "--until", "2026-09-30")
+    _compare(got, expected(frame[frame["community_id"] == row["id"]]))

@@ -232,6 +232,31 @@ def test_database_down_shows_a_message(browser, tmp_path):
         proc.wait(timeout=20)
 
 
+def test_recovers_when_the_database_comes_back(browser, tmp_path):
+    """A database without its tables shows what to check; once it is there, a reload shows the data."""
+    from conftest import write_casebook
+
+    path = tmp_path / "later.db"
+    port = _free_port()
+    proc = _start_server(f"sqlite:///{path}", port)
+    try:
+        pg = browser.new_page()
+        pg.goto(f"http://127.0.0.1:{port}/")
+        pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+        pg.wait_for_selector('[data-testid="stAlert"]', timeout=30_000)
+        assert "无法读取工单数据库" in pg.inner_text('[data-testid="stMain"]')
+        engine = make_engine(f"sqlite:///{path}")
+        write_casebook(engine)
+        engine.dispose()
+        open_page(pg, f"http://127.0.0.1:{port}/?period=custom&since=2026-11-01&until=2026-11-30")
+        assert pg.locator('[data-testid="stException"]').count() == 0
+        assert pg.locator('[data-testid="stMetric"]').count() > 0
+        pg.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
 def test_empty_database_explains_itself(browser, tmp_path):
     from data_access.schema import create_schema
 

@@ -50,6 +50,7 @@ def naive_counts(frame: pd.DataFrame, now: dt.datetime) -> dict[str, int]:
     counts = {
         "tickets": len(frame),
         "dispatched": rate_pop.sum(),
+        "response_due": (rate_pop & (frame["contacted_at"].notna() | (frame["contact_due_at"] < now_ts))).sum(),
         "contacted_on_time": (rate_pop & (frame["contacted_at"] <= frame["contact_due_at"])).sum(),
         "callbacks_answered": answered.sum(),
         "solved": (answered & (frame["resolution"] == vocab.RESOLUTION_SOLVED)).sum(),

@@ -42,6 +42,7 @@ DEP = Department.__table__
 RATE_COUNT_COLUMNS = (
     "tickets",
     "dispatched",
+    "response_due",
     "contacted_on_time",
     "callbacks_answered",
     "solved",
@@ -98,6 +99,7 @@ def rate_count_columns(now: dt.datetime) -> list:
     exprs = {
         "tickets": func.count(),
         "dispatched": _count_if(rate_pop),
+        "response_due": _count_if(and_(rate_pop, or_(T.c.contacted_at.is_not(None), T.c.contact_due_at < now_p))),
         "contacted_on_time": _count_if(and_(rate_pop, T.c.contacted_at <= T.c.contact_due_at)),
         "callbacks_answered": _count_if(answered),
         "solved": _count_if(and_(answered, T.c.resolution == vocab.RESOLUTION_SOLVED)),

@@ -47,7 +47,7 @@ class Metric:
 
 
 _REGISTRY = (
-    Metric("response_rate", UNIT_RATE, ("contacted_on_time",), ("dispatched",), ("deadline_hours",)),
+    Metric("response_rate", UNIT_RATE, ("contacted_on_time",), ("response_due",), ("deadline_hours",)),
     Metric(
         "resolution_rate",
         UNIT_RATE,

@@ -26,7 +26,8 @@ from metrics.settings import DEFAULT_SETTINGS, Settings
 COUNT_COLUMNS = (
     "tickets",  # non-excluded tickets in scope and period
     "dispatched",  # three-rate population: RATE_CHANNELS, dispatched, not excluded
-    "contacted_on_time",  # of dispatched: contacted_at <= contact_due_at
+    "response_due",  # of dispatched: contacted, or past contact_due_at (a response is owed by now)
+    "contacted_on_time",  # of response_due: contacted_at <= contact_due_at
     "callbacks_answered",  # of dispatched: answered callback
     "solved",  # of callbacks_answered, by resolution
     "partly",
@@ -79,8 +80,12 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 
 def response_rate(counts: Mapping[str, Any]) -> float | None:
-    """响应率 = contacted_on_time / dispatched, or None."""
-    return ratio(_get(counts, "contacted_on_time"), _get(counts, "dispatched"))
+    """响应率 = contacted_on_time / response_due, or None.
+
+    The denominator leaves out tickets still inside their contact window: at 10:00 a ticket received at
+    09:45 has not failed to be contacted, and counting it would make "today" look like a collapse.
+    """
+    return ratio(_get(counts, "contacted_on_time"), _get(counts, "response_due"))
 
 
 def resolution_rate(counts: Mapping[str, Any], settings: Settings = DEFAULT_SETTINGS) -> float | None:
@@ -188,7 +193,7 @@ def add_rates(frame: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS) -> pd.
     beta = settings.satisfaction_basic_weight
     w = settings.composite_weights
     out = frame.copy()
-    out["response_rate"] = _divide(c["contacted_on_time"], c["dispatched"])
+    out["response_rate"] = _divide(c["contacted_on_time"], c["response_due"])
     out["resolution_rate"] = _divide(c["solved"] + alpha * c["partly"], c["callbacks_answered"])
     out["satisfaction_rate"] = _divide(c["satisfied"] + beta * c["basic"], c["callbacks_answered"])
     out["callback_coverage"] = _divide(c["callback_covered"], c["callback_due"])

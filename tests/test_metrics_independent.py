@@ -52,7 +52,8 @@ def expected(frame: pd.DataFrame) -> dict:
     def share(num: float, den: int) -> float | None:
         return None if den == 0 else num / den
 
-    resp = share(int((pop["contacted_at"] <= pop["contact_due_at"]).sum()), len(pop))
+    owed = pop[pop["contacted_at"].notna() | (pop["contact_due_at"] < NOW)]
+    resp = share(int((owed["contacted_at"] <= owed["contact_due_at"]).sum()), len(owed))
     res = share((answered["resolution"] == "solved").sum() + 0.5 * (answered["resolution"] == "partly").sum(), len(answered))
     sat = share(answered["satisfaction"].isin(["satisfied", "basic"]).sum(), len(answered))
     return {

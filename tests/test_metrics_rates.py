@@ -25,6 +25,7 @@ def counts(**given_counts: int) -> dict[str, int]:
 TYPICAL = counts(
     tickets=15,
     dispatched=10,
+    response_due=10,
     contacted_on_time=9,
     callbacks_answered=10,
     solved=7,
@@ -77,7 +78,7 @@ TYPICAL = counts(
             },
         ),
         (
-            counts(tickets=6, dispatched=5, contacted_on_time=4, open=6, open_overdue=0),
+            counts(tickets=6, dispatched=5, response_due=5, contacted_on_time=4, open=6, open_overdue=0),
             {
                 "tickets": 6,
                 "dispatched": 5,
@@ -142,12 +143,13 @@ def test_compute_rates_counts_are_ints():
 
 
 @pytest.mark.parametrize(
-    ("dispatched", "contacted_on_time", "expected"),
+    ("response_due", "contacted_on_time", "expected"),
     [(10, 9, 0.9), (3, 0, 0.0), (7, 7, 1.0), (0, 0, None)],
-    ids=["9-of-10", "none-contacted", "all-contacted", "none-dispatched"],
+    ids=["9-of-10", "none-contacted", "all-contacted", "none-due"],
 )
-def test_response_rate(dispatched, contacted_on_time, expected):
-    got = rates.response_rate(counts(dispatched=dispatched, contacted_on_time=contacted_on_time))
+def test_response_rate(response_due, contacted_on_time, expected):
+    # 12 dispatched, of which only `response_due` owe a response by now: the rest do not count.
+    got = rates.response_rate(counts(dispatched=12, response_due=response_due, contacted_on_time=contacted_on_time))
     assert got == (None if expected is None else pytest.approx(expected))
 
 
@@ -396,12 +398,14 @@ def consistent_counts(draw):
     satisfied = draw(st.integers(0, answered))
     basic = draw(st.integers(0, answered - satisfied))
     callback_due = draw(st.integers(0, dispatched))
+    response_due = draw(st.integers(0, dispatched))
     closed = draw(st.integers(0, tickets))
     open_ = tickets - closed
     return counts(
         tickets=tickets,
         dispatched=dispatched,
-        contacted_on_time=draw(st.integers(0, dispatched)),
+        response_due=response_due,
+        contacted_on_time=draw(st.integers(0, response_due)),
         callbacks_answered=answered,
         solved=solved,
         partly=partly,

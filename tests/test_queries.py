@@ -22,6 +22,7 @@ NOVEMBER = TicketFilter(since=NOV[0], until=NOV[1])
 NOVEMBER_COUNTS = {
     "tickets": 9,  # T1–T7, T10, T11 (T8 excluded, T9 in October)
     "dispatched": 7,  # hotline/web dispatched: T1–T5, T10, T11
+    "response_due": 7,  # all contacted, or (T5, T11) past their contact deadline
     "contacted_on_time": 4,  # T1, T3, T4, T10
     "callbacks_answered": 3,
     "solved": 1,

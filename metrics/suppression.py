@@ -1,0 +1,108 @@
+"""Small-count suppression for the public screen. Pure: counts in, figures (or None) out.
+
+The rule (settings.public_min_count, default 5 [A]): a figure is published only when the count it rests
+on — its *base* — is at least the minimum.
+
+* A volume (a number of tickets: received, closed in the last 7 days, in a grid cell...) rests on itself.
+* A rate rests on its denominator: 响应率 on tickets due for contact, 解决率 and 满意率 on answered callbacks,
+  回访覆盖率 on tickets due for a callback, 按期办结率 on closed + open-overdue tickets (the denominators of
+  `metrics.definitions`). 万人诉求比 rests on the tickets (its denominator, the population, is no count of
+  people who called).
+
+"Fewer than the minimum" includes none: a base of 0 suppresses too, so the screen never tells "exactly
+nobody here" apart from "one or two". A suppressed figure is None in scalars, <NA> (counts) or NaN (rates)
+in frames; the screen writes it as "<5". Suppressed tables keep only the key columns and the published
+figures, never the counts behind them, so nothing unsuppressed travels to the browser in a chart's data.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+# The counts each publishable figure rests on (summed). A figure not named here is a volume: it rests on
+# itself.
+BASES: Mapping[str, tuple[str, ...]] = {
+    "response_rate": ("response_due",),
+    "resolution_rate": ("callbacks_answered",),
+    "satisfaction_rate": ("callbacks_answered",),
+    "callback_coverage": ("callback_due",),
+    "on_time_close_rate": ("closed", "open_overdue"),
+    "grid_close_rate": ("grid_cases",),
+    "tickets_per_10k": ("tickets",),
+}
+
+
+def base_of(measure: str) -> tuple[str, ...]:
+    """The counts `measure` rests on: its denominator for a rate, itself for a volume."""
+    return BASES.get(measure, (measure,))
+
+
+def is_volume(measure: str) -> bool:
+    return base_of(measure) == (measure,)
+
+
+def _number(value: Any) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def is_suppressed(base: Any, min_count: int) -> bool:
+    """True when a figure resting on `base` may not be published (base below `min_count`, or unknown)."""
+    number = _number(base)
+    return number is None or number < min_count
+
+
+def public_count(value: Any, min_count: int) -> int | None:
+    """A volume as published: the count itself, or None when it is below `min_count`."""
+    return None if is_suppressed(value, min_count) else int(value)
+
+
+def public_rate(rate: Any, base: Any, min_count: int) -> float | None:
+    """A rate as published: the rate, or None when its base is below `min_count` or the rate is undefined."""
+    if is_suppressed(base, min_count):
+        return None
+    return _number(rate)
+
+
+def base_value(values: Mapping[str, Any], measure: str) -> float:
+    """The base of `measure` from a mapping of counts (missing counts count as 0)."""
+    return sum(_number(values.get(name)) or 0.0 for name in base_of(measure))
+
+
+def public_measures(values: Mapping[str, Any], measures: Sequence[str], min_count: int) -> dict[str, float | int | None]:
+    """The published value of each measure, from one mapping holding the measures and their base counts
+    (e.g. `rates.compute_rates(counts) | counts`). Volumes come out as int or None, rates as float or None."""
+    out: dict[str, float | int | None] = {}
+    for measure in measures:
+        base = base_value(values, measure)
+        if is_volume(measure):
+            out[measure] = public_count(values.get(measure), min_count)
+        else:
+            out[measure] = public_rate(values.get(measure), base, min_count)
+    return out
+
+
+def public_table(frame: pd.DataFrame, keys: Sequence[str], measures: Sequence[str], min_count: int) -> pd.DataFrame:
+    """The key columns and the published measures of `frame`, nothing else.
+
+    `frame` holds the measures and every count they rest on. Volumes come out as nullable Int64 (<NA>
+    where suppressed), rates as float64 (NaN where suppressed or undefined).
+    """
+    out = frame[list(keys)].copy()
+    for measure in measures:
+        base = sum(
+            (pd.to_numeric(frame[name]).astype("float64").fillna(0.0) for name in base_of(measure)),
+            start=pd.Series(0.0, index=frame.index),
+        )
+        hidden = base < min_count
+        values = pd.to_numeric(frame[measure]).astype("float64")
+        if is_volume(measure):
+            out[measure] = values.round().astype("Int64").mask(hidden | values.isna())
+        else:
+            out[measure] = values.mask(hidden)
+    return out

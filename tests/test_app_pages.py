@@ -52,7 +52,7 @@ def test_overview_shows_three_rates_and_composite(sqlite_casebook):
 def test_overview_metric_help_shows_definition_and_fraction(sqlite_casebook):
     at = run_app()
     help_text = {m.label: m.help for m in at.metric}["响应率"]
-    assert "已派单" in help_text and "分子 按时联系 4" in help_text and "分母 已派单 7" in help_text
+    assert "已派单" in help_text and "分子 按时联系 4" in help_text and "分母 应联系 7" in help_text
 
 
 def test_overview_in_english(sqlite_casebook):

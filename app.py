@@ -1,6 +1,7 @@
 """Router of the street governance dashboard (街道接诉即办治理看板).
 
-Page config, the database check, who the viewer is, the shared filter bar, and `st.navigation`.
+Page config, the database check, who the viewer is (sign-in, ui/auth.py), the shared filter bar over the
+viewer's scope, and `st.navigation` (the 账号管理 page for administrators only).
 Everything else lives in views/ (one file per page) and ui/ (shared rendering). The folder is not called
 pages/: Streamlit would then serve a direct link such as /overdue from that file alone, without this router,
 to the first visitor after a restart (regression: KeyError 'page_context').
@@ -8,14 +9,21 @@ to the first visitor after a restart (regression: KeyError 'page_context').
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from data_access.engine import is_demo_url, resolve_database_url
-from data_access.scope import Scope
 from metrics.settings import load_settings
-from ui import bootstrap, data, keys
+from ui import auth, bootstrap, data, keys
 from ui.filter_bar import render_filter_bar
 from ui.i18n import t
+
+# The public screen (公开大屏, views/public_screen.py, another module) is routed here at /public, hidden and without
+# sign-in, once its file exists; it is imported only when that route is asked for. It reads public-scope
+# aggregates only.
+PUBLIC_SCREEN = Path(__file__).resolve().parent / "views" / "public_screen.py"
+PUBLIC_URL_PATH = "public"
 
 st.set_page_config(page_title="接诉即办治理看板", page_icon="📊", layout="wide")
 
@@ -27,10 +35,16 @@ problem = bootstrap.database_problem(url)
 if problem:
     bootstrap.stop_on_database_problem(url, problem)
 
-# Until sign-in exists every viewer is a district supervisor (all streets).
-scope = Scope.district()
-now = data.current_time(settings)
-st.session_state[keys.CONTEXT] = render_filter_bar(url, scope, settings, now)
+viewer = auth.signed_in_viewer(url, settings)
+if keys.FILTERS_SEEDED not in st.session_state:
+    auth.language_from_url()  # before the page titles below (the filter bar reads the URL after them)
+
+
+def public_screen() -> None:
+    from views.public_screen import render_public_screen
+
+    render_public_screen(url, settings, data.current_time(settings))
+
 
 pages = [
     st.Page("views/overview.py", title=t("page.overview.title"), icon=":material/dashboard:", default=True),
@@ -40,4 +54,24 @@ pages = [
     st.Page("views/satisfaction.py", title=t("page.satisfaction.title"), icon=":material/sentiment_satisfied:"),
     st.Page("views/community.py", title=t("page.community.title"), icon=":material/home_work:"),
 ]
-st.navigation(pages).run()
+accounts_page = st.Page("views/accounts.py", title=t("page.accounts.title"), icon=":material/manage_accounts:")
+public_pages = (
+    [st.Page(public_screen, title=t("auth.public_route_title"), url_path=PUBLIC_URL_PATH, visibility="hidden")]
+    if PUBLIC_SCREEN.is_file() else []
+)
+if viewer is None:
+    # Every page is known (hidden), so a link to /overdue?street=… still opens there after signing in.
+    page = st.navigation([*pages, accounts_page, *public_pages], position="hidden")
+else:
+    page = st.navigation([*pages, *([accounts_page] if viewer.permissions.manage_accounts else []), *public_pages])
+
+if page.url_path == PUBLIC_URL_PATH:
+    page.run()
+elif viewer is None:
+    auth.render_sign_in(url, settings)
+else:
+    now = data.current_time(settings)
+    ctx = render_filter_bar(url, viewer.scope, settings, now)
+    st.session_state[keys.CONTEXT] = ctx
+    auth.render_account_box(viewer, ctx.street_name(ctx.streets["code"].iloc[0]) if len(ctx.streets) == 1 else None)
+    page.run()

@@ -5,6 +5,9 @@
     python cli.py metrics [--json] [--url URL] [--street NAME] [--community NAME] [--since D] [--until D]
     python cli.py simulate [--per-minute N] [--url URL]
     python cli.py bench [--sizes 100000,1000000] [--backends sqlite,postgresql]
+    python cli.py import FILE [--format F] [--mapping MAP.toml] [--url URL] [--tz ZONE] [--rejects PATH] …
+    python cli.py import-boundaries FILE.geojson --level street|community|grid [--mapping M] [--code P] …
+    python cli.py add-user USERNAME --role admin|supervisor|secretary [--street NAME] [--password-stdin] [--url URL]
 
 Without --url the database is the deployment's (DATABASE_URL, then .streamlit/secrets.toml, then the
 embedded sample database). Usage errors print one line and exit with 2.
@@ -100,6 +103,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/dash_bench")
     p.add_argument("--mysql-url", default="mysql+pymysql://root@127.0.0.1:3306/dash_bench?charset=utf8mb4")
     p.add_argument("--repeat", type=positive_int, default=3)
+
+    p = sub.add_parser("import", help="import tickets from a CSV, Excel or JSON export (upsert on the ticket number)")
+    p.add_argument("file", help="the export: .csv (UTF-8 or GB18030), .xlsx, .json/.jsonl")
+    p.add_argument("--format", help="preset: 12345, nyc311, la311, open311 (default: detected from the header)")
+    p.add_argument("--mapping", help="mapping file (TOML) for any other export; see docs/importing.md")
+    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
+    p.add_argument("--tz", help="time zone of the source's times (default: the preset's, else the deployment's)")
+    p.add_argument("--crs", choices=("wgs84", "gcj02", "bd09"), help="coordinate system of the source (default: the mapping's)")
+    p.add_argument("--encoding", help="text encoding of a CSV file (default: detected: UTF-8 with or without BOM, GB18030)")
+    p.add_argument("--rejects", help="rejects file (default: FILE.rejects.csv next to the input)")
+    p.add_argument("--batch-size", type=positive_int, default=5000, help="rows per transaction (default 5000)")
+    p.add_argument("--all-or-nothing", action="store_true", help="one transaction for the whole file instead of one per batch")
+    p.add_argument("--restart", action="store_true", help="start over instead of resuming an interrupted import of this file")
+
+    p = sub.add_parser("import-boundaries", help="import street/community/grid polygons from GeoJSON, then place tickets in them")
+    p.add_argument("file", help="a GeoJSON FeatureCollection of (Multi)Polygons")
+    p.add_argument("--level", required=True, choices=("street", "community", "grid"))
+    p.add_argument("--mapping", help="boundary mapping: a TOML file with a [boundaries] table, or a preset (la-nc-boundaries)")
+    p.add_argument("--code", help="property holding the unit's code")
+    p.add_argument("--name", help="property holding the unit's name")
+    p.add_argument("--parent", help="property holding the parent's code (grid: its community; community: its street)")
+    p.add_argument("--crs", choices=("wgs84", "gcj02", "bd09"), help="coordinate system of the file (default: its crs member, else WGS-84)")
+    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
+    p.add_argument("--rejects", help="rejects file (default: FILE.rejects.csv next to the input)")
+    p.add_argument("--no-place", action="store_true", help="do not place existing tickets in the new polygons")
+
+    p = sub.add_parser("add-user", help="create a dashboard account (the first administrator on a fresh deployment)")
+    p.add_argument("username", help="sign-in name (no spaces, not case-sensitive; with single sign-on: the email)")
+    p.add_argument("--role", required=True, choices=("admin", "supervisor", "secretary"))
+    p.add_argument("--street", help="street name or code: the only street a secretary sees (secretaries only)")
+    p.add_argument("--name", help="display name (default: the username)")
+    p.add_argument("--email", help="email that single sign-on (OpenID Connect) matches")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input, not a prompt")
+    p.add_argument("--no-password", action="store_true", help="no password: signs in through single sign-on only")
+    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
     return parser
 
 
@@ -120,6 +158,7 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 def cmd_sample(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from data_access.accounts import seed_demo_accounts
     from sample_data.generator import build_sample
 
     settings = load_settings()
@@ -135,11 +174,17 @@ def cmd_sample(args: argparse.Namespace) -> int:
             engine, tickets=args.tickets, months=args.months, seed=args.seed, settings=settings, progress=progress
         )
     elapsed = time.perf_counter() - started
+    with engine.begin() as conn:
+        demo_accounts = seed_demo_accounts(conn, now=local_now(settings.timezone))
     print(
         f"built {summary.tickets:,} tickets, {summary.events:,} events, {summary.callbacks:,} callbacks in "
         f"{summary.streets} streets / {summary.communities} communities / {summary.grid_cells} grid cells "
         f"in {elapsed:.1f} s ({summary.tickets / elapsed:,.0f} tickets/s) on {engine.url.render_as_string(hide_password=True)}"
     )
+    if demo_accounts:
+        print("demo accounts, passwords shown this once (demo only: change or deactivate them on the 账号管理 page):")
+        for username, password in demo_accounts.items():
+            print(f"  {username:<12} {password}")
     return 0
 
 
@@ -240,7 +285,126 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"init-db": cmd_init_db, "sample": cmd_sample, "metrics": cmd_metrics, "bench": cmd_bench, "simulate": cmd_simulate}
+def cmd_import(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from data_access.importers import ImportFailed, ImportOptions, ImportSetupError, import_file
+    from data_access.importers.report import summary_lines
+
+    settings = load_settings()
+    engine = _engine(args.url, must_exist=False)
+    options = ImportOptions(
+        format=args.format,
+        mapping_path=Path(args.mapping) if args.mapping else None,
+        source_tz=args.tz,
+        coordinates=args.crs,
+        encoding=args.encoding,
+        rejects_path=Path(args.rejects) if args.rejects else None,
+        batch_size=args.batch_size,
+        transaction="single" if args.all_or_nothing else "batch",
+        restart=args.restart,
+        caller_salt=os.environ.get("DASHBOARD_CALLER_SALT") or None,
+    )
+    bars: list[Any] = []  # the progress bar, opened with the first batch so setup errors stay one line
+
+    def progress(rows: int, done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(unit=" rows", unit_scale=True, desc=Path(args.file).name, dynamic_ncols=True))
+        if done:  # the share of the file read so far gives the expected number of rows
+            bars[0].total = max(rows, round(rows * total / done))
+        bars[0].update(rows - bars[0].n)
+
+    try:
+        summary = import_file(engine, Path(args.file), options, settings, progress)
+    except ImportSetupError as exc:
+        raise CliError(str(exc)) from None
+    except ImportFailed as exc:
+        print("\n".join(summary_lines(exc.summary)))
+        raise CliError(str(exc), EXIT_FAILURE) from None
+    finally:
+        for bar in bars:
+            bar.close()
+    print("\n".join(summary_lines(summary)))
+    return 0
+
+
+def cmd_import_boundaries(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from data_access.importers.areas import AreaSetupError
+    from data_access.importers.boundaries import BoundaryOptions, BoundarySetupError, import_boundaries
+
+    settings = load_settings()
+    engine = _engine(args.url, must_exist=False)
+    if not Path(args.file).is_file():
+        raise CliError(f"no such file: {args.file}")
+    options = BoundaryOptions(
+        level=args.level, mapping=args.mapping, code=args.code, name=args.name, parent=args.parent,
+        coordinates=args.crs, rejects_path=Path(args.rejects) if args.rejects else None, place_tickets=not args.no_place,
+    )
+    try:
+        summary = import_boundaries(engine, Path(args.file), options, settings)
+    except (BoundarySetupError, AreaSetupError) as exc:
+        raise CliError(str(exc)) from None
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def _new_password(args: argparse.Namespace) -> str | None:
+    from getpass import getpass
+
+    if args.no_password:
+        return None
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass(f"password for {args.username}: ")
+    if getpass("the same again: ") != password:
+        raise CliError("the two passwords differ")
+    return password
+
+
+def cmd_add_user(args: argparse.Namespace) -> int:
+    from data_access import accounts
+
+    if args.no_password and args.password_stdin:
+        raise CliError("--no-password and --password-stdin exclude each other")
+    if (args.role == "secretary") != bool(args.street):
+        raise CliError("--street NAME is required for --role secretary and only for it")
+    settings = load_settings()
+    engine = _engine(args.url)
+    password = _new_password(args)
+    create_schema(engine)  # an older database gets its account table
+    with engine.begin() as conn:
+        street_id = accounts.resolve_street(conn, args.street) if args.street else None
+        if args.street and street_id is None:
+            known = "、".join(queries.streets(conn, Scope.district())["name"])
+            raise CliError(f"unknown street: {args.street!r} (known: {known or 'none'})")
+        try:
+            account = accounts.create_account(
+                conn, username=args.username, role=args.role, now=local_now(settings.timezone), password=password,
+                display_name=args.name, email=args.email, street_id=street_id,
+                district_id=None if street_id else accounts.only_district(conn),
+            )
+        except accounts.AccountError as exc:
+            raise CliError(str(exc)) from None
+    where = f" for {args.street}" if args.street else ""
+    print(f"added {account.role} {account.username}{where} on {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+COMMANDS = {
+    "init-db": cmd_init_db,
+    "sample": cmd_sample,
+    "metrics": cmd_metrics,
+    "bench": cmd_bench,
+    "simulate": cmd_simulate,
+    "import": cmd_import,
+    "import-boundaries": cmd_import_boundaries,
+    "add-user": cmd_add_user,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Double,
     Float,
     ForeignKey,
     Index,
@@ -80,8 +81,8 @@ class GridCell(Base):
     name: Mapped[name]
     community_id: Mapped[int] = mapped_column(IdType, ForeignKey("community.id"), index=True)
     boundary: Mapped[str] = mapped_column(Text())
-    centroid_lat: Mapped[float] = mapped_column(Float())
-    centroid_lon: Mapped[float] = mapped_column(Float())
+    centroid_lat: Mapped[float] = mapped_column(Double())
+    centroid_lon: Mapped[float] = mapped_column(Double())
     population: Mapped[Optional[int]]
 
 
@@ -198,3 +199,96 @@ def create_schema(engine) -> None:  # type: ignore[no-untyped-def]
 def drop_schema(engine) -> None:  # type: ignore[no-untyped-def]
     """Drop every table of the case database (for rebuilding a sample database)."""
     Base.metadata.drop_all(engine)
+
+
+# --- imports (data_access.importers) ------------------------------------------------------------------
+
+
+class ImportRun(Base):
+    """One run of `cli.py import` / `import-boundaries`: what was read, what happened, where it stopped.
+
+    `checkpoint_records` is the number of source records whose batch is committed; an interrupted run of
+    the same file (same SHA-256 and options) resumes after it. `rejects_bytes` is the size of the rejects
+    file at that checkpoint, so a resumed run truncates what a failed batch had written.
+    """
+
+    __tablename__ = "import_run"
+    id: Mapped[intpk]
+    kind: Mapped[short]  # "tickets" | "boundaries"
+    started_at: Mapped[stamp]
+    finished_at: Mapped[Optional[stamp]]
+    source_name: Mapped[str] = mapped_column(String(255))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    format: Mapped[label]
+    options_key: Mapped[str] = mapped_column(String(64))  # digest of mapping, zones, CRS, transaction mode
+    source_tz: Mapped[Optional[label]]
+    transaction_mode: Mapped[short]  # "batch" | "single"
+    status: Mapped[short]  # "running" | "done" | "failed"
+    rows_read: Mapped[int] = mapped_column(BigInteger(), default=0)
+    rows_inserted: Mapped[int] = mapped_column(BigInteger(), default=0)
+    rows_updated: Mapped[int] = mapped_column(BigInteger(), default=0)
+    rows_unchanged: Mapped[int] = mapped_column(BigInteger(), default=0)
+    rows_rejected: Mapped[int] = mapped_column(BigInteger(), default=0)
+    findings: Mapped[int] = mapped_column(BigInteger(), default=0)
+    checkpoint_records: Mapped[int] = mapped_column(BigInteger(), default=0)
+    checkpoint_line: Mapped[int] = mapped_column(BigInteger(), default=0)
+    rejects_bytes: Mapped[int] = mapped_column(BigInteger(), default=0)
+    rejects_path: Mapped[Optional[str]] = mapped_column(String(500))
+    message: Mapped[Optional[str]] = mapped_column(String(500))
+
+    __table_args__ = (Index("ix_import_run_started", "started_at"), Index("ix_import_run_sha", "source_sha256"))
+
+
+class ImportFinding(Base):
+    """A data-quality finding of an import run: a problem that did not stop rows from loading, counted."""
+
+    __tablename__ = "import_finding"
+    id: Mapped[intpk]
+    run_id: Mapped[int] = mapped_column(IdType, ForeignKey("import_run.id"), index=True)
+    kind: Mapped[label]  # data_access.importers.findings.FINDINGS
+    column_name: Mapped[Optional[str]] = mapped_column(String(100))
+    count: Mapped[int] = mapped_column(BigInteger())
+    example_lines: Mapped[Optional[str]] = mapped_column(String(200))  # first lines, comma-separated
+
+
+class UnitBoundary(Base):
+    """The polygon of a street or community (grid cells keep theirs in `grid_cell.boundary`), GeoJSON, WGS-84."""
+
+    __tablename__ = "unit_boundary"
+    id: Mapped[intpk]
+    level: Mapped[short]  # "street" | "community"
+    unit_id: Mapped[int] = mapped_column(IdType)
+    boundary: Mapped[str] = mapped_column(Text())
+    centroid_lat: Mapped[float] = mapped_column(Double())
+    centroid_lon: Mapped[float] = mapped_column(Double())
+
+    __table_args__ = (Index("ux_unit_boundary_level_unit", "level", "unit_id", unique=True),)
+
+
+# --- sign-in (data_access.accounts) -------------------------------------------------------------------
+
+
+class Account(Base):
+    """Who may sign in to the internal dashboard, in which role, bound to which district or street.
+
+    `password_hash` is a bcrypt hash (never a plain password); an account without one signs in only through
+    the deployment's identity provider (OpenID Connect), matched on `username` or `email`. The sign-in
+    bookkeeping (failed attempts in the current window, lock, last sign-in) lives here so a lock holds across
+    restarts and across several app processes. Role codes: admin | supervisor | secretary.
+    """
+
+    __tablename__ = "account"
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[name]
+    email: Mapped[Optional[str]] = mapped_column(String(200))
+    role: Mapped[short]
+    district_id: Mapped[Optional[int]] = mapped_column(IdType, ForeignKey("district.id"))
+    street_id: Mapped[Optional[int]] = mapped_column(IdType, ForeignKey("street.id"))
+    password_hash: Mapped[Optional[str]] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean(), default=True)
+    created_at: Mapped[stamp]
+    failed_attempts: Mapped[int] = mapped_column(Integer(), default=0)
+    first_failed_at: Mapped[Optional[stamp]]  # start of the current window of failed attempts
+    locked_until: Mapped[Optional[stamp]]
+    last_sign_in_at: Mapped[Optional[stamp]]

@@ -89,6 +89,16 @@ class Settings:
     hotspot_window_days: int = 30
     # Local wall-clock zone of stored timestamps (UTC+8, no DST) [V for China].
     timezone: str = "Asia/Shanghai"
+    # Sign-in (data_access/auth_policy.py, ui/auth.py). 等保 2.0 (GB/T 22239-2019, 身份鉴别) asks for limited
+    # failed sign-ins and sessions that end when idle, without numbers; these are [A]. After
+    # `max_failed_sign_ins` failures within `lockout_minutes`, the username is locked for `lockout_minutes`.
+    max_failed_sign_ins: int = 5
+    lockout_minutes: int = 15
+    # A session ends after this long without a page run, and in any case this long after signing in [A].
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    # The identity provider's claim matched against an account's username or email (OpenID Connect) [A].
+    oidc_username_claim: str = "email"
 
     def deadline(self, urgency: str) -> DeadlineClass:
         """The deadline class of an urgency code; unknown codes get the general class."""
@@ -145,6 +155,11 @@ def validate(settings: Settings) -> None:
     for key in ("min_ranked_tickets", "public_min_count"):
         if getattr(settings, key) < 1:
             raise ValueError(f"{key} must be at least 1")
+    for key in ("max_failed_sign_ins", "lockout_minutes", "session_idle_minutes", "session_max_hours"):
+        if getattr(settings, key) < 1:
+            raise ValueError(f"{key} must be at least 1")
+    if not str(settings.oidc_username_claim).strip():
+        raise ValueError("oidc_username_claim must name a claim")
     for urgency, limits in settings.deadline_hours.items():
         if limits.contact <= 0 or limits.resolve <= 0:
             raise ValueError(f"deadline_hours.{urgency}: limits must be positive")

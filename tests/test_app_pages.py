@@ -21,6 +21,7 @@ PAGES_DIR = "views"
 def sqlite_casebook(casebook_sqlite_url, monkeypatch):
     """The app pointed at the SQLite case book (queries themselves are tested on every backend)."""
     monkeypatch.setenv("DATABASE_URL", casebook_sqlite_url)
+    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")  # honours keys.TEST_ACCOUNT (ui/auth.py)
     st.cache_data.clear()
     st.cache_resource.clear()
     return casebook_sqlite_url
@@ -29,6 +30,7 @@ def sqlite_casebook(casebook_sqlite_url, monkeypatch):
 def run_app(lang: str = "zh", preset: str = "this_month", now: dt.datetime = NOW, **params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state[keys.NOW_OVERRIDE] = now
+    at.session_state[keys.TEST_ACCOUNT] = "supervisor"  # signed in, whole district
     at.query_params["period"] = preset
     if lang != "zh":
         at.query_params["lang"] = lang
@@ -107,6 +109,7 @@ def test_new_ticket_appears_without_restart(casebook_sqlite_url, tmp_path, monke
     path = tmp_path / "live.db"
     shutil.copy(casebook_sqlite_url.removeprefix("sqlite:///"), path)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")  # honours keys.TEST_ACCOUNT (ui/auth.py)
     st.cache_data.clear()
     at = run_app()
     assert {m.label: m.value for m in at.metric}["工单量"] == "9"
@@ -136,6 +139,7 @@ def empty_database(tmp_path, monkeypatch):
     create_schema(engine)
     engine.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")  # honours keys.TEST_ACCOUNT (ui/auth.py)
     st.cache_data.clear()
     return url
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from data_access.accounts import DEMO_PASSWORD, seed_demo_accounts
 from data_access.engine import make_engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -58,8 +59,15 @@ def sample_url(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("browser") / "sample.db"
     engine = make_engine(f"sqlite:///{path}")
     build_sample(engine, tickets=SAMPLE_TICKETS, now=SAMPLE_NOW, seed=7)
+    add_demo_accounts(engine)
     engine.dispose()
     return f"sqlite:///{path}"
+
+
+def add_demo_accounts(engine) -> None:
+    """The demo accounts (admin, supervisor, donghu, nanhe where their street exists), password DEMO_PASSWORD."""
+    with engine.begin() as conn:
+        seed_demo_accounts(conn, now=SAMPLE_NOW, password=DEMO_PASSWORD)
 
 
 def _start_server(database_url: str, port: int) -> subprocess.Popen:
@@ -118,9 +126,27 @@ def _note_outside(pg, url: str) -> None:
         pg.outside_requests.append(url)
 
 
-def open_page(pg, url: str, charts: list[str] = ()) -> None:
+SIGNED_IN = '[data-testid="stSidebar"] [data-testid="stSelectbox"]'  # the filter bar: only once signed in
+
+
+def sign_in(pg, username: str = "supervisor", password: str = DEMO_PASSWORD) -> None:
+    """Fill the sign-in form (either language) and wait until the page it asked for has replaced it."""
+    pg.locator('[data-testid="stTextInput"] input[type="text"]').first.fill(username)
+    pg.locator('input[type="password"]').fill(password)
+    pg.locator('[data-testid="stFormSubmitButton"] button').click()
+    pg.wait_for_selector(SIGNED_IN, timeout=60_000)
+    pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+
+
+def open_page(pg, url: str, charts: list[str] = (), username: str = "supervisor") -> None:
+    """Open a URL, signing in (as the supervisor unless told) when the sign-in form comes first: a password
+    sign-in lasts as long as the tab's session, so every page load asks again."""
     pg.goto(url)
     pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+    # Signed in, the sidebar holds the filters; the sign-in page has none (and its form comes after its title).
+    pg.wait_for_selector(f'{SIGNED_IN}, input[type="password"]', timeout=30_000)
+    if not pg.locator(SIGNED_IN).count():
+        sign_in(pg, username)
     pg.wait_for_selector('[data-testid="stMain"] h1', timeout=30_000)
     for chart in charts:
         # Vega-Lite draws SVG, deck.gl a WebGL canvas.
@@ -247,6 +273,7 @@ def test_recovers_when_the_database_comes_back(browser, tmp_path):
         assert "无法读取工单数据库" in pg.inner_text('[data-testid="stMain"]')
         engine = make_engine(f"sqlite:///{path}")
         write_casebook(engine)
+        add_demo_accounts(engine)
         engine.dispose()
         open_page(pg, f"http://127.0.0.1:{port}/?period=custom&since=2026-11-01&until=2026-11-30")
         assert pg.locator('[data-testid="stException"]').count() == 0
@@ -263,6 +290,7 @@ def test_empty_database_explains_itself(browser, tmp_path):
     path = tmp_path / "empty.db"
     engine = make_engine(f"sqlite:///{path}")
     create_schema(engine)
+    add_demo_accounts(engine)
     engine.dispose()
     port = _free_port()
     proc = _start_server(f"sqlite:///{path}", port)

@@ -24,6 +24,7 @@ GROUP_KEY = f"{keys.FUNNEL_PAGE}_{keys.FUNNEL_GROUP}"
 @pytest.fixture
 def sqlite_casebook(casebook_sqlite_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", casebook_sqlite_url)
+    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")  # honours keys.TEST_ACCOUNT (ui/auth.py)
     st.cache_data.clear()
     st.cache_resource.clear()
     return casebook_sqlite_url
@@ -32,6 +33,7 @@ def sqlite_casebook(casebook_sqlite_url, monkeypatch):
 def open_funnel(lang: str = "zh", now: dt.datetime = NOW, state: dict | None = None, **params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state[keys.NOW_OVERRIDE] = now
+    at.session_state[keys.TEST_ACCOUNT] = "supervisor"  # signed in, whole district
     for key, value in (state or {}).items():
         at.session_state[key] = value
     at.query_params["period"] = "this_month"

@@ -30,6 +30,7 @@ PAGE = "views/grid_map.py"
 @pytest.fixture
 def sqlite_casebook(casebook_sqlite_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", casebook_sqlite_url)
+    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")  # honours keys.TEST_ACCOUNT (ui/auth.py)
     st.cache_data.clear()
     st.cache_resource.clear()
     return casebook_sqlite_url
@@ -39,6 +40,7 @@ def open_map(now: dt.datetime = NOW, **params: str) -> AppTest:
     """The app at NOW with 'this month' and the given URL parameters, switched to the grid map."""
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state[keys.NOW_OVERRIDE] = now
+    at.session_state[keys.TEST_ACCOUNT] = "supervisor"  # signed in, whole district
     at.query_params["period"] = "this_month"
     for name, value in params.items():
         at.query_params[name] = value

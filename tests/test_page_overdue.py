@@ -47,6 +47,7 @@ def overdue_casebook(casebook_sqlite_url, tmp_path, monkeypatch):
         )
     eng.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")  # honours keys.TEST_ACCOUNT (ui/auth.py)
     st.cache_data.clear()
     st.cache_resource.clear()
     return url
@@ -78,6 +79,7 @@ def downloads(monkeypatch):
 def open_overdue(lang: str = "zh", **params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state[keys.NOW_OVERRIDE] = NOW
+    at.session_state[keys.TEST_ACCOUNT] = "supervisor"  # signed in, whole district
     at.query_params["period"] = params.pop("period", "this_month")
     if lang != "zh":
         at.query_params["lang"] = lang

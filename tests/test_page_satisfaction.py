@@ -32,6 +32,7 @@ SATISFACTION, RESOLUTION, COVERAGE, PULL_DOWN = range(4)  # the page's charts, i
 @pytest.fixture
 def sqlite_casebook(casebook_sqlite_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", casebook_sqlite_url)
+    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")  # honours keys.TEST_ACCOUNT (ui/auth.py)
     monkeypatch.delenv("DASHBOARD_SETTINGS", raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -41,6 +42,7 @@ def sqlite_casebook(casebook_sqlite_url, monkeypatch):
 def open_page(lang: str = "zh", now: dt.datetime = NOW, **params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state[keys.NOW_OVERRIDE] = now
+    at.session_state[keys.TEST_ACCOUNT] = "supervisor"  # signed in, whole district
     at.query_params["period"] = "this_month"
     if lang != "zh":
         at.query_params["lang"] = lang

@@ -9,7 +9,9 @@ import streamlit as st
 from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError
 
+from data_access.accounts import DEMO_PASSWORD, seed_demo_accounts
 from data_access.engine import DEMO_DB_PATH, DEMO_DB_URL, make_engine, redact
+from metrics.clock import local_now
 from metrics.settings import Settings
 from ui.i18n import t
 
@@ -23,6 +25,7 @@ def ensure_demo_database(settings: Settings) -> None:
     under a lock, so two first visitors do not build it twice.
     """
     if DEMO_DB_PATH.exists():
+        _ensure_demo_accounts(settings.timezone)
         return
     with _BUILD_LOCK:
         if DEMO_DB_PATH.exists():
@@ -39,12 +42,26 @@ def ensure_demo_database(settings: Settings) -> None:
         engine = make_engine(f"sqlite:///{tmp}")
         try:
             build_sample(engine, settings=settings, progress=progress)
+            with engine.begin() as conn:
+                seed_demo_accounts(conn, now=local_now(settings.timezone), password=DEMO_PASSWORD)
         finally:
             engine.dispose()
         os.replace(tmp, DEMO_DB_PATH)
         for suffix in ("-wal", "-shm"):
             DEMO_DB_PATH.with_name(tmp.name + suffix).unlink(missing_ok=True)
         bar.empty()
+
+
+@st.cache_resource(show_spinner=False)
+def _ensure_demo_accounts(timezone: str) -> bool:
+    """Once per process: a demo database built before sign-in existed gets the demo accounts too."""
+    engine = make_engine(DEMO_DB_URL)
+    try:
+        with engine.begin() as conn:
+            seed_demo_accounts(conn, now=local_now(timezone), password=DEMO_PASSWORD)
+    finally:
+        engine.dispose()
+    return True
 
 
 def database_problem(url: str) -> str | None:

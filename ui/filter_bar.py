@@ -83,7 +83,8 @@ def _seed_from_url(catalogue: Catalogue, today: dt.date) -> None:
         problems.add("lang", lang)
     elif lang is not None:
         st.session_state[keys.LANGUAGE] = lang
-    st.session_state[keys.F_STREET] = state.street or ALL
+    # A scope of one street (a street secretary) starts on that street, not on "all streets".
+    st.session_state[keys.F_STREET] = state.street or (catalogue.streets[0] if len(catalogue.streets) == 1 else ALL)
     st.session_state[keys.F_COMMUNITY] = state.community or ALL
     st.session_state[keys.F_PERIOD] = state.period
     if state.period == CUSTOM:

@@ -45,3 +45,39 @@ GRID_MAP_CHART = "grid_map_chart"  # the pydeck chart's selection (prefix; the s
 
 # Community page (views/community.py)
 COMMUNITY_PICK = "community_pick"
+
+# Sign-in and roles (ui/auth.py, views/accounts.py). Only the app writes the AUTH_* keys (no widget has
+# them), and the account is re-read from the database on every run: the session holds who signed in, not
+# what they may see.
+AUTH_ACCOUNT_ID = "auth_account_id"
+AUTH_ROLE = "auth_role"  # shown only; the scope comes from the account row
+AUTH_METHOD = "auth_method"  # "password" | "oidc"
+AUTH_SIGNED_IN_AT = "auth_signed_in_at"
+AUTH_LAST_SEEN = "auth_last_seen"
+AUTH_NOTICE = "auth_notice"  # why the sign-in form is shown again (signed_out, expired_idle, …)
+AUTH_SESSION_ATTEMPTS = "auth_session_attempts"  # failed sign-ins from this browser session
+VIEWER = "viewer"  # the signed-in Viewer (account, scope, permissions) of this run
+SIGNIN_FORM = "signin_form"
+SIGNIN_USERNAME = "signin_username"
+SIGNIN_PASSWORD = "signin_password"
+SIGNIN_OIDC = "signin_oidc"
+SIGN_OUT = "sign_out"
+# Test-only seam: an auth_policy.Account (or a role code) put here before the first run signs it in without the
+# form, honoured ONLY when the environment variable DASHBOARD_TEST_MODE=1 (ui/auth.py, TEST_MODE_ENV).
+TEST_ACCOUNT = "test_account"
+# 账号管理 (views/accounts.py)
+ACCOUNTS_ADD_FORM = "accounts_add"
+ACCOUNTS_ADD_USERNAME = "accounts_add_username"
+ACCOUNTS_ADD_NAME = "accounts_add_name"
+ACCOUNTS_ADD_EMAIL = "accounts_add_email"
+ACCOUNTS_ADD_ROLE = "accounts_add_role"
+ACCOUNTS_ADD_STREET = "accounts_add_street"
+ACCOUNTS_ADD_PASSWORD = "accounts_add_password"
+ACCOUNTS_PICK = "accounts_pick"
+ACCOUNTS_ROLE_FORM = "accounts_role"
+ACCOUNTS_ROLE = "accounts_role_role"
+ACCOUNTS_STREET = "accounts_role_street"
+ACCOUNTS_PASSWORD_FORM = "accounts_password"
+ACCOUNTS_NEW_PASSWORD = "accounts_new_password"
+ACCOUNTS_TOGGLE_ACTIVE = "accounts_toggle_active"
+ACCOUNTS_MESSAGE = "accounts_message"  # the result of the last change, shown after the rerun

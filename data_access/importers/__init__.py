@@ -1,0 +1,23 @@
+"""Importers: real case data into the case database (hotline exports, 311 exports, boundaries).
+
+    summary = import_file(engine, Path("export.csv"), ImportOptions(format="12345"), settings)
+    result = import_boundaries(engine, Path("grids.geojson"), BoundaryOptions(level="grid", ...))
+
+Modules, in the order a row travels:
+- readers / excel_reader / json_reader — streaming records with their line numbers (CSV in any Chinese
+  export encoding, .xlsx, JSON arrays and JSON Lines);
+- mapping (+ presets/*.toml) — which column is which field; format detection from the header;
+- values / vocabulary — timestamps, numbers, deadlines, yes/no and status words → codes;
+- rows — one record → a parsed row, or a reject with column and reason; findings for the rest;
+- batch / areas / placement / geo — areas by name or code, point in polygon, GCJ-02/BD-09 → WGS-84,
+  derived deadlines (writes.prepare_ticket);
+- writer — the portable upsert on the ticket number;
+- seen / rejects / runs / pipeline / report — duplicates, the rejects file, the import_run checkpoint,
+  the batch loop and its transactions, the printed summary;
+- boundaries — GeoJSON polygons validated, repaired or rejected, and tickets placed in them.
+docs/importing.md is the user's side of all this.
+"""
+
+from data_access.importers.pipeline import ImportFailed, ImportOptions, ImportSetupError, ImportSummary, import_file
+
+__all__ = ["ImportFailed", "ImportOptions", "ImportSetupError", "ImportSummary", "import_file"]

@@ -1,0 +1,273 @@
+"""Who the viewer is: the sign-in form (username and password, or the deployment's OpenID Connect provider
+through `st.login`), the session's expiry, sign-out, and the `Viewer` the router builds the pages for.
+
+The session holds only who signed in and when. Every run re-reads the account from the database and
+derives the scope from it (`accounts.viewer_scope`), so a deactivated account or a changed role takes effect
+at the next click, and nothing a browser sends — URL, widget values — can widen the scope.
+
+Failed sign-ins are limited three ways, all with `auth_policy.after_failure`: per account (stored, so the
+lock holds across restarts), per username that has no account (kept in this process, so the lock message
+looks the same and does not tell whether a username exists), and per browser session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import streamlit as st
+from streamlit.errors import StreamlitAuthError
+
+from data_access import accounts
+from data_access.auth_policy import (
+    Account,
+    Attempts,
+    Permissions,
+    after_failure,
+    identity_signed_in_at,
+    is_locked,
+    session_expiry,
+)
+from data_access.engine import is_demo_url
+from data_access.scope import Scope
+from metrics.clock import local_now
+from metrics.settings import Settings
+from ui import keys
+from ui.data import engine_for
+from ui.i18n import LANGUAGES, t
+
+# Test-only seam: with DASHBOARD_TEST_MODE=1 in the environment, an Account in session state under
+# keys.TEST_ACCOUNT is signed in without the form (AppTest). Never set it on a deployment.
+TEST_MODE_ENV = "DASHBOARD_TEST_MODE"
+# Session keys that survive signing out: the language, and the clock pin of tests and demonstrations.
+_KEPT_ON_SIGN_OUT = (keys.LANGUAGE, keys.NOW_OVERRIDE)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in account, what it may see and what it may do."""
+
+    account: Account
+    scope: Scope
+
+    @property
+    def permissions(self) -> Permissions:
+        return self.account.permissions
+
+
+def current_viewer() -> Viewer:
+    """The viewer of this run (set by the router before any page runs)."""
+    return st.session_state[keys.VIEWER]
+
+
+def auth_now(settings: Settings) -> dt.datetime:
+    """The real local time for locks and session ages; never the pinned clock of demonstrations and tests
+    (DASHBOARD_NOW), which would stop sessions from ever expiring."""
+    return local_now(settings.timezone)
+
+
+def oidc_configured() -> bool:
+    """Whether the deployment configured an identity provider (`[auth]` in .streamlit/secrets.toml)."""
+    try:
+        return bool(st.secrets.get("auth"))
+    except FileNotFoundError:  # no secrets file at all
+        return False
+
+
+# --- the viewer of this run ---------------------------------------------------------------------------
+
+
+def signed_in_viewer(url: str, settings: Settings) -> Viewer | None:
+    """The signed-in viewer, or None (then the router shows `render_sign_in`). Ends an expired session."""
+    test_account = _test_account()
+    if test_account is not None:
+        with engine_for(url).connect() as conn:
+            return _remember(test_account, accounts.viewer_scope(conn, test_account))
+    now = auth_now(settings)
+    account_id = st.session_state.get(keys.AUTH_ACCOUNT_ID)
+    if account_id is None and oidc_configured() and st.user.get("is_logged_in"):
+        account_id = _sign_in_with_identity(url, settings, now)
+    if account_id is None:
+        return None
+    expired = session_expiry(st.session_state[keys.AUTH_SIGNED_IN_AT], st.session_state[keys.AUTH_LAST_SEEN], now, settings)
+    if expired:
+        end_session(f"expired_{expired}")
+        return None
+    with engine_for(url).connect() as conn:
+        account = accounts.get_account(conn, account_id)
+        scope = accounts.viewer_scope(conn, account) if account is not None and account.active else None
+    if account is None or scope is None:
+        end_session("account_inactive")
+        return None
+    st.session_state[keys.AUTH_LAST_SEEN] = now
+    st.session_state[keys.AUTH_ROLE] = account.role
+    return _remember(account, scope)
+
+
+def _test_account() -> Account | None:
+    """The test seam: an Account, or a role code meaning a test account of that role bound to no district
+    or street (a secretary without a street sees nothing). Ignored unless DASHBOARD_TEST_MODE=1."""
+    if os.environ.get(TEST_MODE_ENV) != "1":
+        return None
+    chosen = st.session_state.get(keys.TEST_ACCOUNT)
+    if isinstance(chosen, str):
+        return Account(id=0, username=f"test-{chosen}", display_name=f"test {chosen}", role=chosen)
+    return chosen if isinstance(chosen, Account) else None
+
+
+def _remember(account: Account, scope: Scope) -> Viewer:
+    viewer = Viewer(account, scope)
+    st.session_state[keys.VIEWER] = viewer
+    return viewer
+
+
+def _start_session(account: Account, method: str, signed_in_at: dt.datetime, now: dt.datetime) -> None:
+    st.session_state[keys.AUTH_ACCOUNT_ID] = account.id
+    st.session_state[keys.AUTH_ROLE] = account.role
+    st.session_state[keys.AUTH_METHOD] = method
+    st.session_state[keys.AUTH_SIGNED_IN_AT] = signed_in_at
+    st.session_state[keys.AUTH_LAST_SEEN] = now
+    st.session_state.pop(keys.AUTH_SESSION_ATTEMPTS, None)
+
+
+def end_session(notice: str) -> None:
+    """Forget who signed in and everything they chose (filters, page state); keep the language. A session
+    that came from the identity provider also drops its cookie, or it would sign straight back in."""
+    method = st.session_state.get(keys.AUTH_METHOD)
+    for key in list(st.session_state.keys()):
+        if key not in _KEPT_ON_SIGN_OUT:
+            del st.session_state[key]
+    st.session_state[keys.AUTH_NOTICE] = notice
+    if method == "oidc":
+        st.logout()
+
+
+def _sign_in_with_identity(url: str, settings: Settings, now: dt.datetime) -> int | None:
+    claims = dict(st.user)
+    with engine_for(url).begin() as conn:
+        account = accounts.account_for_identity(conn, claims, settings.oidc_username_claim)
+        if account is not None:
+            accounts.record_sign_in(conn, account.id, now)
+    if account is None:
+        st.session_state[keys.AUTH_NOTICE] = "no_account_for_identity"
+        return None
+    _start_session(account, "oidc", identity_signed_in_at(claims, settings.timezone) or now, now)
+    return account.id
+
+
+# --- failed sign-ins of usernames without an account ---------------------------------------------------
+
+
+class _UnknownNames:
+    """Failed attempts per username that has no account, in this process (bounded, oldest dropped)."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_name: OrderedDict[str, Attempts] = OrderedDict()
+
+    def fail(self, name: str, now: dt.datetime, settings: Settings) -> Attempts:
+        with self._lock:
+            attempts = self._by_name.pop(name, Attempts())
+            if not is_locked(attempts, now):
+                attempts = after_failure(attempts, now, settings)
+            self._by_name[name] = attempts
+            while len(self._by_name) > self.LIMIT:
+                self._by_name.popitem(last=False)
+            return attempts
+
+
+@st.cache_resource(show_spinner=False)
+def _unknown_names() -> _UnknownNames:
+    return _UnknownNames()
+
+
+def try_password(url: str, settings: Settings, username: str, password: str) -> str:
+    """Sign in with a username and password: "ok", "invalid", "locked" or "empty"."""
+    if not username.strip() or not password:
+        return "empty"
+    now = auth_now(settings)
+    session = st.session_state.get(keys.AUTH_SESSION_ATTEMPTS) or Attempts()
+    if is_locked(session, now):
+        return "locked"
+    with engine_for(url).begin() as conn:
+        result = accounts.authenticate(conn, username, password, now=now, settings=settings)
+    if result.status == "ok" and result.account is not None:
+        _start_session(result.account, "password", now, now)
+        return "ok"
+    status = result.status
+    if status == "unknown":
+        status = "locked" if is_locked(_unknown_names().fail(accounts.normal_username(username), now, settings), now) else "invalid"
+    session = after_failure(session, now, settings)
+    st.session_state[keys.AUTH_SESSION_ATTEMPTS] = session
+    return "locked" if is_locked(session, now) else status
+
+
+# --- rendering ---------------------------------------------------------------------------------------
+
+
+def language_from_url() -> None:
+    """The URL's ?lang= into the session (the sign-in page has no language control)."""
+    lang = st.query_params.get("lang")
+    if lang in LANGUAGES:
+        st.session_state[keys.LANGUAGE] = lang
+
+
+def _setup_problem(url: str) -> str | None:
+    with engine_for(url).connect() as conn:
+        if not accounts.account_table_exists(conn) or accounts.count_accounts(conn) == 0:
+            return t("auth.no_accounts")
+    return None
+
+
+def render_sign_in(url: str, settings: Settings) -> None:
+    """The sign-in page; signs in and reruns on success."""
+    language_from_url()
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title(t("auth.title"))
+        st.caption(t("auth.subtitle"))
+        notice = st.session_state.pop(keys.AUTH_NOTICE, None)
+        if notice:
+            st.info(t(f"auth.notice.{notice}"), icon=":material/info:")
+        problem = _setup_problem(url)
+        if problem:
+            st.warning(problem, icon=":material/warning:")
+        with st.form(keys.SIGNIN_FORM, clear_on_submit=True):
+            username = st.text_input(t("auth.username"), key=keys.SIGNIN_USERNAME, autocomplete="username")
+            password = st.text_input(t("auth.password"), type="password", key=keys.SIGNIN_PASSWORD, autocomplete="current-password")
+            submitted = st.form_submit_button(t("auth.submit"), type="primary", width="stretch")
+        if submitted:
+            outcome = try_password(url, settings, username, password)
+            if outcome == "ok":
+                st.rerun()
+            message = t(f"auth.outcome.{outcome}", minutes=settings.lockout_minutes)
+            (st.warning if outcome == "empty" else st.error)(message, icon=":material/lock:")
+        if oidc_configured():
+            st.divider()
+            if st.button(t("auth.oidc"), key=keys.SIGNIN_OIDC, width="stretch", icon=":material/badge:"):
+                try:
+                    st.login()
+                except StreamlitAuthError as exc:  # Authlib missing, or [auth] incomplete: the operator's to fix
+                    st.error(t("auth.oidc_unavailable", problem=str(exc).strip().splitlines()[0]), icon=":material/error:")
+            if st.user.get("is_logged_in") and st.button(t("auth.oidc_sign_out"), key=keys.SIGN_OUT):
+                st.logout()
+        if is_demo_url(url):
+            users = "、".join(name for name, *_ in accounts.DEMO_ACCOUNTS)
+            st.caption(t("auth.demo_hint", users=users, password=accounts.DEMO_PASSWORD))
+
+
+def render_account_box(viewer: Viewer, street_name: str | None) -> None:
+    """Who is signed in (name, role, street) and the sign-out button, at the foot of the sidebar."""
+    account = viewer.account
+    with st.sidebar:
+        st.divider()
+        unit = street_name if account.street_id is not None else t("auth.whole_district")
+        st.caption(t("auth.signed_in_as", name=account.display_name, role=t(f"auth.role.{account.role}"), unit=unit or "—"))
+        if st.button(t("auth.sign_out"), key=keys.SIGN_OUT, icon=":material/logout:"):
+            end_session("signed_out")
+            st.rerun()

@@ -55,15 +55,21 @@ pages = [
     st.Page("views/community.py", title=t("page.community.title"), icon=":material/home_work:"),
 ]
 accounts_page = st.Page("views/accounts.py", title=t("page.accounts.title"), icon=":material/manage_accounts:")
+quality_page = st.Page("views/data_quality.py", title=t("page.data_quality.title"), icon=":material/fact_check:")
 public_pages = (
     [st.Page(public_screen, title=t("auth.public_route_title"), url_path=PUBLIC_URL_PATH, visibility="hidden")]
     if PUBLIC_SCREEN.is_file() else []
 )
 if viewer is None:
     # Every page is known (hidden), so a link to /overdue?street=… still opens there after signing in.
-    page = st.navigation([*pages, accounts_page, *public_pages], position="hidden")
+    page = st.navigation([*pages, quality_page, accounts_page, *public_pages], position="hidden")
 else:
-    page = st.navigation([*pages, *([accounts_page] if viewer.permissions.manage_accounts else []), *public_pages])
+    page = st.navigation([
+        *pages,
+        *([quality_page] if viewer.permissions.view_data_quality else []),
+        *([accounts_page] if viewer.permissions.manage_accounts else []),
+        *public_pages,
+    ])
 
 if page.url_path == PUBLIC_URL_PATH:
     page.run()

@@ -28,6 +28,8 @@ class Permissions:
 
     view_dashboard: bool = False
     manage_accounts: bool = False
+    # The 数据质量 page: import runs (file names, rejects paths) and field completeness per street.
+    view_data_quality: bool = False
     # The caller's identity (name, phone, address, the complaint's text) of a ticket. No role has it: the
     # dashboard works on ticket numbers, the hotline system holds the callers (DOMAIN.md; PIPL's
     # minimum-necessary rule). Granting it is a code change, reviewed, not a setting.
@@ -36,8 +38,8 @@ class Permissions:
 
 ROLE_PERMISSIONS: Mapping[str, Permissions] = MappingProxyType(
     {
-        ROLE_ADMIN: Permissions(view_dashboard=True, manage_accounts=True),
-        ROLE_SUPERVISOR: Permissions(view_dashboard=True),
+        ROLE_ADMIN: Permissions(view_dashboard=True, manage_accounts=True, view_data_quality=True),
+        ROLE_SUPERVISOR: Permissions(view_dashboard=True, view_data_quality=True),
         ROLE_SECRETARY: Permissions(view_dashboard=True),
     }
 )

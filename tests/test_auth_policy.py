@@ -35,8 +35,8 @@ def at(minutes: float) -> dt.datetime:
 @pytest.mark.parametrize(
     "role, expected",
     [
-        ("admin", Permissions(view_dashboard=True, manage_accounts=True, see_caller=False)),
-        ("supervisor", Permissions(view_dashboard=True, manage_accounts=False, see_caller=False)),
+        ("admin", Permissions(view_dashboard=True, manage_accounts=True, view_data_quality=True, see_caller=False)),
+        ("supervisor", Permissions(view_dashboard=True, manage_accounts=False, view_data_quality=True, see_caller=False)),
         ("secretary", Permissions(view_dashboard=True, manage_accounts=False, see_caller=False)),
         ("public", Permissions()),
         ("", Permissions()),

@@ -81,3 +81,6 @@ ACCOUNTS_PASSWORD_FORM = "accounts_password"
 ACCOUNTS_NEW_PASSWORD = "accounts_new_password"
 ACCOUNTS_TOGGLE_ACTIVE = "accounts_toggle_active"
 ACCOUNTS_MESSAGE = "accounts_message"  # the result of the last change, shown after the rerun
+
+# 数据质量 Data quality (views/data_quality.py)
+QUALITY_RUN = "quality_run"

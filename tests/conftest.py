@@ -183,6 +183,21 @@ def write_casebook(engine) -> None:
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright (never `playwright install`); skips without it."""
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium fonts-noto-cjk)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
 @pytest.fixture(scope="session")
 def casebook(engine):
     """The engine with the case book written (once per backend and session)."""

@@ -8,29 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
+from browser_support import ROOT, SHOTS, free_port, note_outside, start_server
 from data_access.accounts import DEMO_PASSWORD, seed_demo_accounts
 from data_access.engine import make_engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
-]
 # The sample's clock: the district's twelve months end here, and the app is pinned to it (DASHBOARD_NOW).
 SAMPLE_NOW = dt.datetime(2026, 11, 20, 12, 0)
 SAMPLE_TICKETS = 8000
@@ -44,12 +33,6 @@ PAGES = [
     ("overdue", "超期督办", []),
     ("community", "社区", ["stDeckGlJsonChart"]),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -71,43 +54,16 @@ def add_demo_accounts(engine) -> None:
 
 
 def _start_server(database_url: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "DASHBOARD_NOW": SAMPLE_NOW.isoformat()}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    return start_server("app.py", database_url, port, SAMPLE_NOW)
 
 
 @pytest.fixture(scope="module")
 def server(sample_url):
-    port = _free_port()
+    port = free_port()
     proc = _start_server(sample_url, port)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium fonts-noto-cjk)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -115,15 +71,9 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
     pg = context.new_page()
     pg.outside_requests = []  # type: ignore[attr-defined]
-    pg.on("request", lambda r: _note_outside(pg, r.url))
+    pg.on("request", lambda r: note_outside(pg, r.url))
     yield pg
     context.close()
-
-
-def _note_outside(pg, url: str) -> None:
-    host = re.sub(r"^[a-z]+://([^/:]+).*$", r"\1", url)
-    if url.startswith(("http://", "https://", "ws://", "wss://")) and host not in ("127.0.0.1", "localhost"):
-        pg.outside_requests.append(url)
 
 
 SIGNED_IN = '[data-testid="stSidebar"] [data-testid="stSelectbox"]'  # the filter bar: only once signed in
@@ -227,7 +177,7 @@ def test_overview_numbers_match_cli_metrics(server, page, sample_url):
 def test_direct_link_to_a_page_on_a_fresh_server(browser, sample_url):
     """Regression: with the page files in pages/, Streamlit ran /overdue without the router for the first
     visitor after a restart (KeyError 'page_context'). The views now live in views/."""
-    port = _free_port()
+    port = free_port()
     proc = _start_server(sample_url, port)
     try:
         pg = browser.new_page()
@@ -241,7 +191,7 @@ def test_direct_link_to_a_page_on_a_fresh_server(browser, sample_url):
 
 
 def test_database_down_shows_a_message(browser, tmp_path):
-    port = _free_port()
+    port = free_port()
     proc = _start_server("postgresql+psycopg://nobody@127.0.0.1:1/none", port)
     try:
         pg = browser.new_page()
@@ -263,7 +213,7 @@ def test_recovers_when_the_database_comes_back(browser, tmp_path):
     from conftest import write_casebook
 
     path = tmp_path / "later.db"
-    port = _free_port()
+    port = free_port()
     proc = _start_server(f"sqlite:///{path}", port)
     try:
         pg = browser.new_page()
@@ -292,7 +242,7 @@ def test_empty_database_explains_itself(browser, tmp_path):
     create_schema(engine)
     add_demo_accounts(engine)
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     proc = _start_server(f"sqlite:///{path}", port)
     try:
         for path_, title, _ in PAGES:

@@ -14,15 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from browser_support import free_port, note_outside
 from data_access.engine import make_engine
 from test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SAMPLE_NOW,
     SAMPLE_TICKETS,
     SIGNED_IN,
-    _free_port,
-    _note_outside,
     _start_server,
     add_demo_accounts,
     open_page,
@@ -49,23 +46,11 @@ def roles_sample_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def server(roles_sample_url):
-    port = _free_port()
+    port = free_port()
     proc = _start_server(roles_sample_url, port)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium fonts-noto-cjk)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -73,7 +58,7 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN", accept_downloads=True)
     pg = context.new_page()
     pg.outside_requests = []  # type: ignore[attr-defined]
-    pg.on("request", lambda r: _note_outside(pg, r.url))
+    pg.on("request", lambda r: note_outside(pg, r.url))
     yield pg
     context.close()
 

@@ -10,40 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from browser_support import SHOTS, free_port, note_outside, start_server
 from data_access.engine import make_engine
 from data_access.schema import Ticket, TicketPersonal
 from views.public_screen import PANELS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
-]
 SAMPLE_NOW = dt.datetime(2026, 11, 20, 12, 0)
 SAMPLE_TICKETS = 5000
 SAMPLE_SEED = 11
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 TV = {"width": 1920, "height": 1080}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -72,42 +55,12 @@ def sample(tmp_path_factory) -> tuple[str, dict[str, list[str]]]:
 
 @pytest.fixture(scope="module")
 def server(sample):
-    import os
-
     url, _ = sample
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "DASHBOARD_NOW": SAMPLE_NOW.isoformat()}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "public_app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    port = free_port()
+    proc = start_server("public_app.py", url, port, SAMPLE_NOW)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium fonts-noto-cjk)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -119,9 +72,7 @@ def page(browser):
     pg.received = []  # type: ignore[attr-defined]
 
     def note(url: str) -> None:
-        host = re.sub(r"^[a-z]+://([^/:]+).*$", r"\1", url)
-        if url.startswith(("http://", "https://", "ws://", "wss://")) and host not in ("127.0.0.1", "localhost"):
-            pg.outside_requests.append(url)
+        note_outside(pg, url)
 
     def on_socket(ws) -> None:  # type: ignore[no-untyped-def]
         note(ws.url)

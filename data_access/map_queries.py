@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Connection, DateTime, bindparam, case, select
+from sqlalchemy import Connection, case, select
 
 from data_access import queries
-from data_access.queries import C, G, S, T, _fetch
+from data_access.sql import C, G, S, T, fetch, stamp
 from data_access.scope import ALL, Scope, TicketFilter, community_conditions, ticket_conditions
 from data_access.sqlfuncs import seconds_between
-from metrics import vocab
+from data_access.ticket_measures import IS_OPEN
 
 OPEN_TICKET_COLUMNS = ("ticket_no", "category", "urgency", "status", "received_at", "due_at", "seconds_late", "overdue")
 
@@ -39,7 +39,8 @@ def cell_counts(conn: Connection, scope: Scope, flt: TicketFilter, *, now: dt.da
 
 def cell_boundaries(conn: Connection, scope: Scope, flt: TicketFilter = ALL) -> pd.DataFrame:
     """grid_cell_id, community_id, community_name, street_id, street_name and the GeoJSON boundary of the
-    cells in scope that the filter's streets/communities cover, by cell code (the period is irrelevant)."""
+    cells in scope that the filter's streets/communities cover, by cell code (the period is irrelevant).
+    The grid map and the public screen both draw from it."""
     conds = list(community_conditions(scope))
     if flt.street_ids is not None:
         conds.append(C.c.street_id.in_(sorted(flt.street_ids)))
@@ -59,7 +60,7 @@ def cell_boundaries(conn: Connection, scope: Scope, flt: TicketFilter = ALL) -> 
         .where(*conds)
         .order_by(G.c.code)
     )
-    return _fetch(conn, scope, stmt)
+    return fetch(conn, scope, stmt)
 
 
 def open_tickets_in_cell(
@@ -76,7 +77,7 @@ def open_tickets_in_cell(
     deadline), `overdue` = due_at < now. Sorted by lateness: most overdue first, tickets without a
     deadline last. No personal columns: the ticket number is enough to act.
     """
-    now_p = bindparam("now", now, type_=DateTime())
+    now_p = stamp("now", now)
     stmt = (
         select(
             T.c.ticket_no,
@@ -88,11 +89,11 @@ def open_tickets_in_cell(
             seconds_between(T.c.due_at, now_p).label("seconds_late"),
             case((T.c.due_at < now_p, 1), else_=0).label("overdue"),
         )
-        .where(*ticket_conditions(scope, flt), T.c.grid_cell_id == grid_cell_id, T.c.status != vocab.STATUS_CLOSED)
+        .where(*ticket_conditions(scope, flt), T.c.grid_cell_id == grid_cell_id, IS_OPEN)
         .order_by(case((T.c.due_at.is_(None), 1), else_=0), T.c.due_at, T.c.id)
         .limit(limit)
     )
-    frame = _fetch(conn, scope, stmt)
+    frame = fetch(conn, scope, stmt)
     for col in ("received_at", "due_at"):
         frame[col] = pd.to_datetime(frame[col])
     frame["seconds_late"] = pd.to_numeric(frame["seconds_late"]).astype("float64")

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Iterator, Literal
 
 import pandas as pd
-from sqlalchemy import Connection, DateTime, and_, bindparam, case, false, func, literal, or_, select, true
+from sqlalchemy import Connection, and_, bindparam, case, false, func, literal, or_, select, true
 
-from data_access.queries import C, DEP, E, OVERDUE_LIST_COLUMNS, S, T, _count_if, _fetch
+from data_access.sql import C, DEP, E, S, T, count_if, fetch, stamp
+from data_access.ticket_measures import IS_OPEN
 from data_access.scope import Scope, TicketFilter, ticket_conditions
 from data_access.sqlfuncs import seconds_between
 from metrics import vocab
@@ -27,9 +28,26 @@ DUE_CHOICES: tuple[Due, ...] = ("both", "overdue", "due_soon")
 # A department-filter value meaning "no lead department recorded".
 NO_DEPARTMENT = ""
 
-# The list's columns: the shared overdue contract plus the community id (the grouping key: names may
-# repeat across streets) and how many times the hotline centre escalated (督办) the ticket.
-OVERDUE_ROW_COLUMNS = (*OVERDUE_LIST_COLUMNS, "community_id", "escalations")
+# The list's columns (no personal column: the ticket number is enough to act), with the community id (the
+# grouping key: names may repeat across streets) and how many times the hotline centre escalated (督办) it.
+OVERDUE_ROW_COLUMNS = (
+    "ticket_no",
+    "street",
+    "community",
+    "category",
+    "subcategory",
+    "urgency",
+    "channel",
+    "status",
+    "received_at",
+    "due_at",
+    "seconds_late",
+    "lead_department",
+    "escalated",
+    "whistle",
+    "community_id",
+    "escalations",
+)
 
 SUMMARY_COLUMNS = (
     "community_id",
@@ -63,21 +81,17 @@ class OverdueView:
 ALL_DUE = OverdueView()
 
 
-def _stamp(name: str, value: dt.datetime):  # type: ignore[no-untyped-def]
-    return bindparam(name, value, type_=DateTime())
-
-
 def _escalated():  # type: ignore[no-untyped-def]
     return select(literal(1)).where(E.c.ticket_id == T.c.id, E.c.kind == vocab.EVENT_ESCALATE).exists()
 
 
 def _conditions(scope: Scope, flt: TicketFilter, view: OverdueView, now: dt.datetime, due_soon_hours: float) -> list:
-    now_p = _stamp("now", now)
-    conds = [*ticket_conditions(scope, flt), T.c.status != vocab.STATUS_CLOSED]
+    now_p = stamp("now", now)
+    conds = [*ticket_conditions(scope, flt), IS_OPEN]
     if view.due == "overdue":
         conds.append(T.c.due_at < now_p)
     else:
-        conds.append(T.c.due_at < _stamp("horizon", now + dt.timedelta(hours=due_soon_hours)))
+        conds.append(T.c.due_at < stamp("horizon", now + dt.timedelta(hours=due_soon_hours)))
         if view.due == "due_soon":
             conds.append(T.c.due_at >= now_p)
     if view.urgencies is not None:
@@ -110,17 +124,17 @@ def overdue_summary(
     band_* = tickets per lateness band of `metrics.overdue` (edges compared as timestamps, so the
     database can use its (status, due_at) index).
     """
-    now_p = _stamp("now", now)
+    now_p = stamp("now", now)
     # Bands by seconds late s: due soon s ≤ 0 (due_at ≥ now); then edges e1 < e2 < e3 days with inclusive
     # lower edges: s < e1 ⇔ due_at > now − e1, and s ≥ e ⇔ due_at ≤ now − e.
-    edges = [_stamp(f"edge{i}", now - dt.timedelta(days=days)) for i, days in enumerate(BAND_EDGES_DAYS)]
+    edges = [stamp(f"edge{i}", now - dt.timedelta(days=days)) for i, days in enumerate(BAND_EDGES_DAYS)]
     band_conds = [
         T.c.due_at >= now_p,
         and_(T.c.due_at < now_p, T.c.due_at > edges[0]),
         *(and_(T.c.due_at <= hi, T.c.due_at > lo) for hi, lo in zip(edges, edges[1:])),
         T.c.due_at <= edges[-1],
     ]
-    bands = [_count_if(cond).label(col) for col, cond in zip(band_count_columns(), band_conds, strict=True)]
+    bands = [count_if(cond).label(col) for col, cond in zip(band_count_columns(), band_conds, strict=True)]
     stmt = (
         select(
             T.c.community_id,
@@ -128,10 +142,10 @@ def overdue_summary(
             C.c.name.label("community"),
             S.c.name.label("street"),
             func.count().label("tickets"),
-            _count_if(T.c.due_at < now_p).label("overdue"),
-            _count_if(T.c.due_at >= now_p).label("due_soon"),
-            _count_if(_escalated()).label("escalated"),
-            _count_if(T.c.whistle == true()).label("whistle"),
+            count_if(T.c.due_at < now_p).label("overdue"),
+            count_if(T.c.due_at >= now_p).label("due_soon"),
+            count_if(_escalated()).label("escalated"),
+            count_if(T.c.whistle == true()).label("whistle"),
             seconds_between(func.min(T.c.due_at), now_p).label("worst_seconds_late"),
             *bands,
         )
@@ -140,7 +154,7 @@ def overdue_summary(
         .where(*_conditions(scope, flt, view, now, due_soon_hours))
         .group_by(T.c.community_id, C.c.code, C.c.name, S.c.name)
     )
-    frame = _fetch(conn, scope, stmt)
+    frame = fetch(conn, scope, stmt)
     counts = ["tickets", "overdue", "due_soon", "escalated", "whistle", *band_count_columns()]
     for col in counts:
         frame[col] = pd.to_numeric(frame[col]).fillna(0).astype("int64")
@@ -162,7 +176,7 @@ def overdue_departments(
         .where(*_conditions(scope, flt, ALL_DUE, now, due_soon_hours))
         .group_by(DEP.c.name)
     )
-    frame = _fetch(conn, scope, stmt)
+    frame = fetch(conn, scope, stmt)
     names = frame["lead_department"].astype("object")
     frame["lead_department"] = names.where(names.notna(), NO_DEPARTMENT)
     frame["tickets"] = pd.to_numeric(frame["tickets"]).astype("int64")
@@ -192,7 +206,7 @@ def _rows_statement(  # type: ignore[no-untyped-def]
             T.c.status,
             T.c.received_at,
             T.c.due_at,
-            seconds_between(T.c.due_at, _stamp("now", now)).label("seconds_late"),
+            seconds_between(T.c.due_at, stamp("now", now)).label("seconds_late"),
             DEP.c.name.label("lead_department"),
             case((_escalated(), True), else_=False).label("escalated"),
             T.c.whistle,
@@ -236,9 +250,9 @@ def iter_overdue_pages(
     while True:
         stmt = base
         if after is not None:
-            due_p, id_p = _stamp("after_due", after[0]), bindparam("after_id", after[1])
+            due_p, id_p = stamp("after_due", after[0]), bindparam("after_id", after[1])
             stmt = stmt.where(or_(T.c.due_at > due_p, and_(T.c.due_at == due_p, T.c.id > id_p)))
-        frame = _typed_rows(_fetch(conn, scope, stmt.limit(page_size)))
+        frame = _typed_rows(fetch(conn, scope, stmt.limit(page_size)))
         if frame.empty:
             return
         last = frame.iloc[-1]

@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from data_access.auth_policy import Permissions
-from data_access.queries import T, _fetch
+from data_access.sql import T, fetch
 from data_access.schema import TicketPersonal
 from data_access.scope import ALL, PersonalDataRefused, Scope, ticket_conditions
 
@@ -32,4 +32,4 @@ def caller_identity(conn: Connection, scope: Scope, permissions: Permissions, ti
         .join(P, P.c.ticket_id == T.c.id)
         .where(*ticket_conditions(scope, ALL, include_excluded=True), T.c.ticket_no == ticket_no)
     )
-    return _fetch(conn, scope, stmt)
+    return fetch(conn, scope, stmt)

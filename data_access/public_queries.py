@@ -1,9 +1,8 @@
 """Queries of the public screen (公开大屏): aggregates only, for `Scope.public_screen()` only.
 
-Every function asserts the public scope, builds one aggregate statement with `ticket_conditions` and runs it
-through `_fetch_public`: `public_guard.check_public_strict` (no personal column or table, no ticket
-number, no exact coordinates, no free text — refused before the database sees it), then `queries._fetch`
-(which applies `scope.check_public` as well). Results are counts per period, day, category, community or
+Every function asserts the public scope; every statement runs through `sql.fetch`, which for the public
+scope applies `public_guard.check_public_strict` (no personal column or table, no ticket number, no exact
+coordinates, no free text — refused before the database sees it) as well as `scope.check_public`. Results are counts per period, day, category, community or
 grid cell; suppression of small counts happens in `metrics.suppression` before anything is shown.
 Portable SQL; tested on SQLite, PostgreSQL and MariaDB.
 """
@@ -13,14 +12,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Connection, DateTime, Select, and_, bindparam, func, select
+from sqlalchemy import Connection, Select, and_, select
 
-from data_access import queries
-from data_access.public_guard import check_public_strict
-from data_access.queries import C, D, G, S, T, _as_counts, _as_dates, _count_if, rate_count_columns
+from data_access import figures, map_queries
 from data_access.scope import ALL, Scope, TicketFilter, community_conditions, ticket_conditions, unit_conditions
-from data_access.sqlfuncs import day_of
-from metrics import periods, vocab
+from data_access.sql import C, D, S, T, as_dates, count_if, fetch, stamp
+from data_access.ticket_measures import IS_CLOSED, RATE_COUNT_COLUMNS
+from metrics import periods
 
 RECENT_WINDOWS = {"closed_24h": dt.timedelta(hours=24), "closed_7d": dt.timedelta(days=7)}
 
@@ -30,14 +28,9 @@ def _require_public(scope: Scope) -> None:
 
 
 def _fetch_public(conn: Connection, scope: Scope, stmt: Select) -> pd.DataFrame:
-    """Refuse what the public may not see, then run the statement (see the module docstring)."""
+    """Run a statement for the public scope (`sql.fetch` refuses what the public may not see)."""
     _require_public(scope)
-    check_public_strict(stmt)
-    return queries._fetch(conn, scope, stmt)
-
-
-def _stamp(name: str, value: dt.datetime):  # type: ignore[no-untyped-def]
-    return bindparam(name, value, type_=DateTime())
+    return fetch(conn, scope, stmt)
 
 
 # --- headline ----------------------------------------------------------------------------------------
@@ -45,10 +38,9 @@ def _stamp(name: str, value: dt.datetime):  # type: ignore[no-untyped-def]
 
 def period_counts(conn: Connection, scope: Scope, since: dt.date, until: dt.date, *, now: dt.datetime) -> dict[str, int]:
     """The count contract (queries.RATE_COUNT_COLUMNS) of the tickets received from `since` to `until`."""
-    stmt = select(*rate_count_columns(now)).where(*ticket_conditions(scope, TicketFilter(since=since, until=until)))
-    frame = _as_counts(_fetch_public(conn, scope, stmt))
-    row = frame.iloc[0] if len(frame) else {}
-    return {c: int(row[c]) if c in row and not pd.isna(row[c]) else 0 for c in queries.RATE_COUNT_COLUMNS}
+    _require_public(scope)
+    row = figures.sum_counts(conn, scope, TicketFilter(since=since, until=until), columns=RATE_COUNT_COLUMNS, now=now).iloc[0]
+    return {c: int(row[c]) for c in RATE_COUNT_COLUMNS}
 
 
 def headline_counts(conn: Connection, scope: Scope, *, now: dt.datetime) -> dict[str, dict[str, int]]:
@@ -73,27 +65,18 @@ def district_names(conn: Connection, scope: Scope) -> list[str]:
 
 def daily_counts(conn: Connection, scope: Scope, since: dt.date, until: dt.date, *, now: dt.datetime) -> pd.DataFrame:
     """`day` and the count contract per received day from `since` to `until` (days with tickets only)."""
-    day = day_of(T.c.received_at)
-    stmt = (
-        select(day.label("day"), *rate_count_columns(now))
-        .where(*ticket_conditions(scope, TicketFilter(since=since, until=until)))
-        .group_by(day)
-    )
-    frame = _as_counts(_fetch_public(conn, scope, stmt))
-    frame["day"] = _as_dates(frame["day"]) if len(frame) else pd.Series(dtype="object")
-    return frame.sort_values("day", ignore_index=True)
+    _require_public(scope)
+    flt = TicketFilter(since=since, until=until)
+    frame = figures.sum_counts(conn, scope, flt, columns=RATE_COUNT_COLUMNS, keys=("day",), now=now)
+    frame["day"] = as_dates(frame["day"]) if len(frame) else pd.Series(dtype="object")
+    return frame[frame["tickets"] > 0].sort_values("day", ignore_index=True)
 
 
 def category_counts(conn: Connection, scope: Scope, since: dt.date, until: dt.date) -> pd.DataFrame:
     """category, tickets: tickets received from `since` to `until` per category (categories with tickets)."""
-    stmt = (
-        select(T.c.category, func.count().label("tickets"))
-        .where(*ticket_conditions(scope, TicketFilter(since=since, until=until)))
-        .group_by(T.c.category)
-    )
-    frame = _fetch_public(conn, scope, stmt)
-    frame["tickets"] = pd.to_numeric(frame["tickets"]).astype("int64")
-    return frame.sort_values("category", ignore_index=True)
+    _require_public(scope)
+    frame = figures.sum_counts(conn, scope, TicketFilter(since=since, until=until), columns=("tickets",), keys=("category",))
+    return frame[frame["tickets"] > 0].sort_values("category", ignore_index=True)
 
 
 # --- recently resolved -------------------------------------------------------------------------------
@@ -102,18 +85,19 @@ def category_counts(conn: Connection, scope: Scope, since: dt.date, until: dt.da
 def recently_closed_by_community(conn: Connection, scope: Scope, *, now: dt.datetime) -> pd.DataFrame:
     """Per community in scope (zeros included): tickets closed in the 24 hours and in the 7 days up to
     `now`, whenever received. Columns: community_id, community_name, street_id, street_name, closed_24h,
-    closed_7d; by street code, then community code."""
-    now_p = _stamp("now", now)
-    starts = {name: _stamp(f"since_{name}", now - span) for name, span in RECENT_WINDOWS.items()}
+    closed_7d; by street code, then community code. (By closing time: read from the tickets, through the
+    closed_at index.)"""
+    now_p = stamp("now", now)
+    starts = {name: stamp(f"since_{name}", now - span) for name, span in RECENT_WINDOWS.items()}
     widest = starts[max(RECENT_WINDOWS, key=RECENT_WINDOWS.__getitem__)]
     stmt = (
         select(
             T.c.community_id,
-            *(_count_if(T.c.closed_at >= start).label(name) for name, start in starts.items()),
+            *(count_if(T.c.closed_at >= start).label(name) for name, start in starts.items()),
         )
         .where(
             *ticket_conditions(scope, ALL),
-            T.c.status == vocab.STATUS_CLOSED,
+            IS_CLOSED,
             and_(T.c.closed_at >= widest, T.c.closed_at <= now_p),
             T.c.community_id.is_not(None),
         )
@@ -147,32 +131,15 @@ def recently_closed_by_community(conn: Connection, scope: Scope, *, now: dt.date
 
 def cell_counts(conn: Connection, scope: Scope, since: dt.date, until: dt.date) -> pd.DataFrame:
     """grid_cell_id, tickets: tickets received from `since` to `until` per grid cell (cells with tickets)."""
-    stmt = (
-        select(T.c.grid_cell_id, func.count().label("tickets"))
-        .where(*ticket_conditions(scope, TicketFilter(since=since, until=until)), T.c.grid_cell_id.is_not(None))
-        .group_by(T.c.grid_cell_id)
-    )
-    frame = _fetch_public(conn, scope, stmt)
-    for col in ("grid_cell_id", "tickets"):
-        frame[col] = pd.to_numeric(frame[col]).astype("int64")
+    _require_public(scope)
+    flt = TicketFilter(since=since, until=until)
+    frame = figures.sum_counts(conn, scope, flt, columns=("tickets",), keys=("grid_cell_id",))
+    frame = frame[(frame["tickets"] > 0) & frame["grid_cell_id"].notna()]
+    frame = frame.astype({"grid_cell_id": "int64"})
     return frame.sort_values("grid_cell_id", ignore_index=True)
 
 
 def cell_boundaries(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """grid_cell_id, community_id, community_name, street_id, street_name and the GeoJSON boundary of every
-    cell in scope, by cell code (the shape of `map_queries.cell_boundaries`, for `metrics.geo.build_geometry`)."""
-    stmt = (
-        select(
-            G.c.id.label("grid_cell_id"),
-            G.c.community_id,
-            C.c.name.label("community_name"),
-            C.c.street_id,
-            S.c.name.label("street_name"),
-            G.c.boundary,
-        )
-        .join(C, C.c.id == G.c.community_id)
-        .join(S, S.c.id == C.c.street_id)
-        .where(*community_conditions(scope))
-        .order_by(G.c.code)
-    )
-    return _fetch_public(conn, scope, stmt)
+    """The polygons of every cell in scope (`map_queries.cell_boundaries`, for `metrics.geo.build_geometry`)."""
+    _require_public(scope)
+    return map_queries.cell_boundaries(conn, scope, ALL)

@@ -8,10 +8,11 @@ runs name files and folders). Counts come from the database; `completeness_share
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from data_access.schema import ImportFinding, ImportRun, Street, Ticket
-from data_access.scope import ALL, Scope, TicketFilter, check_public, ticket_conditions
+from data_access.scope import ALL, Scope, TicketFilter, ticket_conditions
+from data_access.sql import count_if, fetch
 from metrics import vocab
 
 T = Ticket.__table__
@@ -49,21 +50,13 @@ def _staff_only(scope: Scope) -> None:
         raise PublicScopeRefused("data-quality figures are not shown on the public screen")
 
 
-def _count_if(condition):  # type: ignore[no-untyped-def]
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _frame(conn: Connection, scope: Scope, stmt) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    check_public(scope, stmt)
-    result = conn.execute(stmt)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
 def last_imports(conn: Connection, scope: Scope, *, limit: int = 20) -> pd.DataFrame:
     """The latest import runs, newest first: IMPORT_COLUMNS (counts as int64, times as datetimes)."""
     _staff_only(scope)
     stmt = select(*(R.c[c] for c in IMPORT_COLUMNS)).order_by(R.c.started_at.desc(), R.c.id.desc()).limit(limit)
-    frame = _frame(conn, scope, stmt)
+    frame = fetch(conn, scope, stmt)
     for col in ("rows_read", "rows_inserted", "rows_updated", "rows_unchanged", "rows_rejected", "findings"):
         frame[col] = pd.to_numeric(frame[col]).fillna(0).astype("int64")
     for col in ("started_at", "finished_at"):
@@ -76,7 +69,7 @@ def import_findings(conn: Connection, scope: Scope, run_id: int) -> pd.DataFrame
     _staff_only(scope)
     stmt = (select(F.c.kind, F.c.column_name, F.c.count, F.c.example_lines)
             .where(F.c.run_id == run_id).order_by(F.c.count.desc(), F.c.kind))
-    frame = _frame(conn, scope, stmt)
+    frame = fetch(conn, scope, stmt)
     frame["count"] = pd.to_numeric(frame["count"]).astype("int64")
     return frame
 
@@ -88,11 +81,11 @@ def field_completeness(conn: Connection, scope: Scope, flt: TicketFilter = ALL) 
     _staff_only(scope)
     cols = [func.count().label("tickets")]
     for name, (filled, expected) in COMPLETENESS_FIELDS.items():
-        cols.append(_count_if(filled if expected is None else and_(filled, expected)).label(f"{name}_filled"))
-        cols.append((func.count() if expected is None else _count_if(expected)).label(f"{name}_expected"))
+        cols.append(count_if(filled if expected is None else and_(filled, expected)).label(f"{name}_filled"))
+        cols.append((func.count() if expected is None else count_if(expected)).label(f"{name}_expected"))
     stmt = select(T.c.street_id, *cols).where(*ticket_conditions(scope, flt, include_excluded=True))
-    counts = _frame(conn, scope, stmt.group_by(T.c.street_id))
-    names = _frame(conn, scope, select(S.c.id.label("street_id"), S.c.code, S.c.name.label("street_name")))
+    counts = fetch(conn, scope, stmt.group_by(T.c.street_id))
+    names = fetch(conn, scope, select(S.c.id.label("street_id"), S.c.code, S.c.name.label("street_name")))
     frame = counts.merge(names, on="street_id", how="left")
     count_cols = [c for c in frame.columns if c == "tickets" or c.endswith(("_filled", "_expected"))]
     for col in count_cols:

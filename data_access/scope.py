@@ -66,23 +66,45 @@ def unit_conditions(scope: Scope, street_col: ColumnElement, community_col: Colu
     return conds
 
 
-def ticket_conditions(scope: Scope, flt: TicketFilter = ALL, *, include_excluded: bool = False) -> list:
-    """WHERE conditions on `ticket` for a scope and a filter; excluded tickets (剔单) left out by default."""
-    conds = unit_conditions(scope, T.c.street_id, T.c.community_id)
+def ticket_conditions(scope: Scope, flt: TicketFilter = ALL, *, include_excluded: bool = False, columns=None) -> list:  # type: ignore[no-untyped-def]
+    """WHERE conditions on `ticket` for a scope and a filter; excluded tickets (剔单) left out by default.
+    `columns`: the same conditions on another source of the ticket's columns (by name), e.g. a subquery."""
+    c = T.c if columns is None else columns
+    conds = unit_conditions(scope, c.street_id, c.community_id)
     if not include_excluded:
-        conds.append(T.c.excluded == false())
+        conds.append(c.excluded == false())
     if flt.since is not None:
-        conds.append(T.c.received_at >= dt.datetime.combine(flt.since, dt.time()))
+        conds.append(c.received_at >= dt.datetime.combine(flt.since, dt.time()))
     if flt.until is not None:
-        conds.append(T.c.received_at < dt.datetime.combine(flt.until + dt.timedelta(days=1), dt.time()))
+        conds.append(c.received_at < dt.datetime.combine(flt.until + dt.timedelta(days=1), dt.time()))
     if flt.street_ids is not None:
-        conds.append(T.c.street_id.in_(sorted(flt.street_ids)))
+        conds.append(c.street_id.in_(sorted(flt.street_ids)))
     if flt.community_ids is not None:
-        conds.append(T.c.community_id.in_(sorted(flt.community_ids)))
+        conds.append(c.community_id.in_(sorted(flt.community_ids)))
     if flt.categories is not None:
-        conds.append(T.c.category.in_(sorted(flt.categories)))
+        conds.append(c.category.in_(sorted(flt.categories)))
     if flt.channels is not None:
-        conds.append(T.c.channel.in_(sorted(flt.channels)))
+        conds.append(c.channel.in_(sorted(flt.channels)))
+    return conds
+
+
+def rollup_conditions(scope: Scope, flt: TicketFilter, table) -> list:  # type: ignore[no-untyped-def]
+    """WHERE conditions on a rollup table (`schema.RollupTable`) for a scope and a filter's units, categories
+    and channels — the same narrowing as `ticket_conditions`, on the rollup's key columns (the period is the
+    caller's: rollup readers split it between tables). Rollups hold non-excluded tickets only."""
+    tb = table.table
+    community = tb.c.get("community_id")
+    if community is None and (scope.community_ids is not None or flt.community_ids is not None):
+        raise ValueError(f"{table.name} has no communities: it cannot narrow to one")
+    conds = unit_conditions(scope, tb.c.street_id, community)
+    if flt.street_ids is not None:
+        conds.append(tb.c.street_id.in_(sorted(flt.street_ids)))
+    if flt.community_ids is not None:
+        conds.append(community.in_(sorted(flt.community_ids)))
+    if flt.categories is not None:
+        conds.append(tb.c.category.in_(sorted(flt.categories)))
+    if flt.channels is not None:
+        conds.append(tb.c.channel.in_(sorted(flt.channels)))
     return conds
 
 

@@ -13,10 +13,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import Connection, Engine, false, func, select, update
+from sqlalchemy import Connection, Engine, false, func, select
 
+from data_access import rollups
 from data_access.schema import Community, Department, GridCell, Ticket
-from data_access.writes import add_event, insert_ticket, record_callback
+from data_access.writes import add_event, insert_ticket, record_callback, update_ticket
 from metrics import vocab
 from metrics.settings import DEFAULT_SETTINGS, Settings
 
@@ -39,6 +40,8 @@ CATEGORIES = (
 )
 # How many tickets at most move one stage per tick, per stage (keeps a tick's transaction small).
 MAX_MOVES_PER_STAGE = 5
+# How often (in the simulator's time) the marked days are folded into the rollups.
+ROLLUP_REFRESH_SECONDS = 60.0
 # Minimum minutes a ticket spends in a stage before the simulator moves it on.
 STAGE_MINUTES = {vocab.STATUS_RECEIVED: 2, vocab.STATUS_DISPATCHED: 5, vocab.STATUS_SIGNED: 20}
 
@@ -113,17 +116,17 @@ def tick(conn: Connection, rng: random.Random, places: Places, now: dt.datetime,
 
     minutes = lambda m: now - dt.timedelta(minutes=m)  # noqa: E731
     for row in _oldest(conn, vocab.STATUS_RECEIVED, minutes(STAGE_MINUTES[vocab.STATUS_RECEIVED])):
-        conn.execute(update(T).where(T.c.id == row.id).values(status=vocab.STATUS_DISPATCHED, dispatched_at=now))
+        update_ticket(conn, row.id, status=vocab.STATUS_DISPATCHED, dispatched_at=now)
         add_event(conn, row.id, vocab.EVENT_DISPATCH, now)
         moved("dispatched")
     for row in _oldest(conn, vocab.STATUS_DISPATCHED, minutes(STAGE_MINUTES[vocab.STATUS_DISPATCHED])):
-        conn.execute(update(T).where(T.c.id == row.id).values(status=vocab.STATUS_SIGNED, signed_at=now, contacted_at=now))
+        update_ticket(conn, row.id, status=vocab.STATUS_SIGNED, signed_at=now, contacted_at=now)
         add_event(conn, row.id, vocab.EVENT_SIGN, now)
         add_event(conn, row.id, vocab.EVENT_CONTACT, now)
         moved("signed")
     for row in _oldest(conn, vocab.STATUS_SIGNED, minutes(STAGE_MINUTES[vocab.STATUS_SIGNED])):
         if rng.random() < 0.7:  # most signed tickets are handled; some stay open and may run late
-            conn.execute(update(T).where(T.c.id == row.id).values(status=vocab.STATUS_CLOSED, closed_at=now))
+            update_ticket(conn, row.id, status=vocab.STATUS_CLOSED, closed_at=now)
             add_event(conn, row.id, vocab.EVENT_CLOSE, now)
             moved("closed")
     # The hotline calls back closed hotline/web tickets that have no answered callback yet.
@@ -161,13 +164,19 @@ def run(
     settings: Settings = DEFAULT_SETTINGS,
     on_tick: Callable[[dt.datetime, TickReport], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    refresh_seconds: float = ROLLUP_REFRESH_SECONDS,
 ) -> int:
-    """Run the live hotline until interrupted (or for `ticks` ticks); the number of tickets created."""
+    """Run the live hotline until interrupted (or for `ticks` ticks); the number of tickets created.
+
+    Every tick marks what it wrote for the rollups (the pages count it at once, from the tickets); every
+    `refresh_seconds` of simulated time, and after the last tick, the marked days are folded into the
+    rollups (`rollups.refresh`), so the days read from the tickets stay few."""
     rng = random.Random(seed)
     with engine.connect() as conn:
         places = Places.load(conn)
         seq = int(conn.execute(select(func.count()).select_from(T)).scalar_one())
     created, done, owed = 0, 0, 0.0
+    refreshed: dt.datetime | None = None
     while ticks is None or done < ticks:
         now = clock()
         owed += per_minute * tick_seconds / 60
@@ -180,6 +189,10 @@ def run(
         done += 1
         if on_tick:
             on_tick(now, report)
-        if ticks is None or done < ticks:
+        last = ticks is not None and done >= ticks
+        if last or refreshed is None or (now - refreshed).total_seconds() >= refresh_seconds:
+            rollups.refresh(engine, now=now)
+            refreshed = now
+        if not last:
             sleep(tick_seconds)
     return created

@@ -1,7 +1,9 @@
 """Writing tickets: the one path that fills derived deadlines and keeps the callback result consistent.
 
 Used by the live simulator and the importers (the bulk sample generator applies the same
-`prepare_ticket` to its rows). The caller owns the transaction.
+`prepare_ticket` to its rows). The caller owns the transaction. Every write here marks the ticket's
+received day for the rollups (`rollups.mark_days`/`mark_tickets`), in the same transaction, so the figures
+include it the moment it commits; a writer that changes tickets with its own SQL must do the same.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from typing import Any, Mapping
 
 from sqlalchemy import Connection, insert, update
 
-from data_access.schema import Callback, Ticket, TicketEvent
+from data_access import rollups
+from data_access.schema import EVENT_KINDS, Callback, Ticket, TicketEvent
 from metrics import vocab
 from metrics.deadlines import derive_deadlines
 from metrics.settings import DEFAULT_SETTINGS, Settings
@@ -50,14 +53,24 @@ def prepare_ticket(row: Mapping[str, Any], settings: Settings = DEFAULT_SETTINGS
 
 def insert_ticket(conn: Connection, row: Mapping[str, Any], settings: Settings = DEFAULT_SETTINGS) -> int:
     """Insert one ticket (deadlines derived unless given); its new id."""
-    result = conn.execute(insert(T).values(**prepare_ticket(row, settings)))
+    values = prepare_ticket(row, settings)
+    result = conn.execute(insert(T).values(**values))
+    rollups.mark_days(conn, [values["received_at"]])
     return int(result.inserted_primary_key[0])
+
+
+def update_ticket(conn: Connection, ticket_id: int, **values: Any) -> None:
+    """Change columns of one ticket (status, timestamps, …) and mark it for the rollups."""
+    conn.execute(update(T).where(T.c.id == ticket_id).values(**values))
+    rollups.mark_tickets(conn, [ticket_id])
 
 
 def add_event(conn: Connection, ticket_id: int, kind: str, at: dt.datetime, **fields: Any) -> None:
     if kind not in vocab.EVENT_KINDS:
         raise ValueError(f"unknown event kind: {kind!r}")
     conn.execute(insert(TicketEvent.__table__).values(ticket_id=ticket_id, kind=kind, at=at, **fields))
+    if kind in EVENT_KINDS:  # the rollups count tickets with these events
+        rollups.mark_tickets(conn, [ticket_id])
 
 
 def record_callback(
@@ -83,8 +96,4 @@ def record_callback(
     )
     add_event(conn, ticket_id, vocab.EVENT_CALLBACK, at)
     if reached:
-        conn.execute(
-            update(T)
-            .where(T.c.id == ticket_id)
-            .values(callback_at=at, resolution=resolution, satisfaction=satisfaction)
-        )
+        update_ticket(conn, ticket_id, callback_at=at, resolution=resolution, satisfaction=satisfaction)

@@ -188,24 +188,26 @@ def add_rates(frame: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS) -> pd.
     (group keys, extra counts) are kept unchanged.
     """
     _require(frame.columns, COUNT_COLUMNS)
-    c = {name: _column(frame, name) for name in COUNT_COLUMNS}
+    # Plain numpy arrays: these frames have a few dozen rows, where pandas' per-operation cost dominates.
+    c = {name: _column(frame, name).to_numpy() for name in COUNT_COLUMNS}
     alpha = settings.resolution_partial_weight
     beta = settings.satisfaction_basic_weight
     w = settings.composite_weights
-    out = frame.copy()
-    out["response_rate"] = _divide(c["contacted_on_time"], c["response_due"])
-    out["resolution_rate"] = _divide(c["solved"] + alpha * c["partly"], c["callbacks_answered"])
-    out["satisfaction_rate"] = _divide(c["satisfied"] + beta * c["basic"], c["callbacks_answered"])
-    out["callback_coverage"] = _divide(c["callback_covered"], c["callback_due"])
-    # NaN in any rate propagates, so the composite is NaN exactly when the scalar one is None.
-    out["composite"] = 100 * (
-        w["response"] * out["response_rate"]
-        + w["resolution"] * out["resolution_rate"]
-        + w["satisfaction"] * out["satisfaction_rate"]
-    )
-    out["on_time_close_rate"] = _divide(c["closed_on_time"], c["closed"] + c["open_overdue"])
-    out["overdue_open"] = c["open_overdue"].astype("int64")
-    return out
+    response = _divide_arrays(c["contacted_on_time"], c["response_due"])
+    resolution = _divide_arrays(c["solved"] + alpha * c["partly"], c["callbacks_answered"])
+    satisfaction = _divide_arrays(c["satisfied"] + beta * c["basic"], c["callbacks_answered"])
+    added = {
+        "response_rate": response,
+        "resolution_rate": resolution,
+        "satisfaction_rate": satisfaction,
+        "callback_coverage": _divide_arrays(c["callback_covered"], c["callback_due"]),
+        # NaN in any rate propagates, so the composite is NaN exactly when the scalar one is None.
+        "composite": 100 * (w["response"] * response + w["resolution"] * resolution + w["satisfaction"] * satisfaction),
+        "on_time_close_rate": _divide_arrays(c["closed_on_time"], c["closed"] + c["open_overdue"]),
+        "overdue_open": c["open_overdue"].astype("int64"),
+    }
+    out = frame.drop(columns=[name for name in added if name in frame.columns])
+    return out.assign(**{name: pd.Series(values, index=frame.index) for name, values in added.items()})
 
 
 def add_median_hours(frame: pd.DataFrame, seconds: str = MEDIAN_SECONDS_COLUMN) -> pd.DataFrame:
@@ -265,7 +267,16 @@ def _get(counts: Mapping[str, Any], name: str) -> float:
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     """A count column as float64, missing values as 0 (nullable Int64/object columns from SQL included)."""
-    return pd.to_numeric(frame[name]).astype("float64").fillna(0.0)
+    column = frame[name]
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":  # plain int64 counts (no NA possible)
+        return column.astype("float64")
+    return pd.to_numeric(column).astype("float64").fillna(0.0)
+
+
+def _divide_arrays(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator as float64, NaN where the denominator is 0 (never inf)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator != 0, numerator / np.where(denominator == 0, 1, denominator), np.nan).astype("float64")
 
 
 def _divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:

@@ -34,6 +34,7 @@ from data_access.schema import (
     create_schema,
     drop_schema,
 )
+from data_access import rollups
 from data_access.writes import prepare_ticket
 from metrics import vocab
 from metrics.clock import local_now
@@ -129,6 +130,8 @@ def build_sample(
                         f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                     )
                 )
+    # The pages read pre-aggregated figures (data_access.rollups): build them from what was just written.
+    rollups.rebuild(engine, now=now)
     return SampleSummary(
         streets=len(geo.street_names),
         communities=len(geo.community_names),

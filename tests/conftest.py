@@ -15,6 +15,8 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import OperationalError
 
+from data_access import figures, rollups
+from metrics import durations
 from data_access.engine import make_engine
 from data_access.schema import (
     Callback,
@@ -181,6 +183,8 @@ def write_casebook(engine) -> None:
         with engine.begin() as conn:
             for table in ("district", "street", "community", "grid_cell", "department", "ticket"):
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+    # Like every database the pages read, the case book has its rollups (data_access.rollups).
+    rollups.rebuild(engine, now=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -215,10 +219,24 @@ def casebook_sqlite_url(tmp_path_factory) -> str:
     return url
 
 
-@pytest.fixture
-def conn(casebook):
-    """A connection in a transaction rolled back after the test, so tests may write freely."""
+@pytest.fixture(params=["rollups", "tickets"])
+def conn(casebook, request):
+    """A connection in a transaction rolled back after the test, so tests may write freely.
+
+    Every test using it runs twice: with the figures read from the rollups (as the pages read them), and
+    from the tickets alone (`figures.RAW`, the reference): the same hand-worked answers on both paths.
+    """
     with casebook.connect() as connection:
+        if request.param == "tickets":
+            connection = connection.execution_options(**figures.RAW)
         trans = connection.begin()
         yield connection
         trans.rollback()
+
+
+def median_matches(conn, got: float | None, exact: float | None) -> bool:
+    """The hand-worked exact median, exactly from the tickets; within the stated bound (1 % or 0.5 h,
+    `metrics.durations`) from the rollups' duration histograms."""
+    if got is None or exact is None:
+        return got is None and exact is None
+    return durations.within_bound(got, exact) if figures.rollups_in_use(conn) else got == exact

@@ -8,6 +8,7 @@ import pytest
 
 import cli
 from conftest import NOW
+from metrics import durations
 
 
 def _url(engine) -> str:
@@ -42,7 +43,20 @@ def test_metrics_json_november(casebook, capsys):
     assert result["composite"] == pytest.approx(100 * (0.10 * 4 / 7 + 0.45 * 0.5 + 0.45 * 2 / 3))
     assert result["on_time_close_rate"] == pytest.approx(5 / 7)
     assert result["overdue_open"] == 1
-    assert result["median_hours_to_close"] == pytest.approx(24)
+    # From the rollups' duration histogram: within 1 % or 0.5 h of the exact 24 h (metrics.durations).
+    assert durations.within_bound(result["median_hours_to_close"] * 3600, 24 * 3600)
+    assert result["median_approximate"] is True
+
+
+def test_metrics_from_the_tickets_alone_gives_the_exact_median(casebook, capsys):
+    code, out, _ = run_cli(
+        capsys, "metrics", "--json", "--url", _url(casebook), "--since", "2026-11-01", "--until", "2026-11-30",
+        "--now", NOW.isoformat(), "--from-tickets",
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert (result["median_hours_to_close"], result["median_approximate"]) == (24, False)
+    assert result["tickets"] == 9
 
 
 def test_metrics_json_street_and_community(casebook, capsys):

@@ -14,6 +14,8 @@ import pytest
 
 from conftest import NOV, NOW
 from data_access.map_queries import OPEN_TICKET_COLUMNS, cell_boundaries, cell_counts, open_tickets_in_cell
+from data_access.public_guard import PublicDataRefused
+from data_access.schema import PERSONAL_COLUMNS
 from data_access.scope import ALL, Scope, TicketFilter
 
 NOVEMBER = TicketFilter(since=NOV[0], until=NOV[1])
@@ -39,11 +41,18 @@ def test_open_tickets_in_cell(conn, flt, cell, expected):
 
 
 def test_open_tickets_columns_are_the_contract_and_not_personal(conn):
-    frame = open_tickets_in_cell(conn, Scope.public_screen(), NOVEMBER, 2, NOW)
+    frame = open_tickets_in_cell(conn, Scope.district(), NOVEMBER, 2, NOW)
     assert tuple(frame.columns) == OPEN_TICKET_COLUMNS
+    assert {c.name for c in PERSONAL_COLUMNS}.isdisjoint(frame.columns)
     row = frame.iloc[0]
     assert (row["category"], row["urgency"], row["status"]) == ("物业管理", "general", "signed")
     assert row["received_at"] == dt.datetime(2026, 11, 10, 8) and row["due_at"] == dt.datetime(2026, 11, 17, 8)
+
+
+def test_the_public_scope_cannot_list_tickets(conn):
+    # Ticket numbers point at one caller's case: every public-scope statement refuses them (sql.fetch).
+    with pytest.raises(PublicDataRefused, match="ticket_no"):
+        open_tickets_in_cell(conn, Scope.public_screen(), NOVEMBER, 2, NOW)
 
 
 def test_open_tickets_limit(conn):

@@ -72,7 +72,9 @@ def test_funnel_hover_explains_conversion_and_stage(sqlite_casebook):
     signed = data[data["stage"] == "signed"].iloc[0]
     assert signed["conversion_text"] == "62.5%（5 ÷ 8）"
     assert signed["from_received_text"] == "55.6%（5 ÷ 9）"
-    assert signed["time_text"] == "派单→签收: 30 分钟"
+    # 30 minutes exactly; the pages read medians from the rollups' duration histogram: the middle of the
+    # 5-minute bucket [30, 35) — within the stated 2.5 minutes.
+    assert signed["time_text"] == "派单→签收: 32 分钟"
     assert "已派单且承办单位已签收" in signed["definition"]
 
 
@@ -80,7 +82,9 @@ def test_funnel_stage_times_table(sqlite_casebook):
     at = open_funnel()
     table = at.dataframe[0].value
     assert list(table["区间"]) == ["受理→派单", "派单→签收", "签收→联系", "受理→办结", "办结→回访"]
-    assert list(table["用时（中位数）"]) == ["20 分钟", "30 分钟", "2.0 小时", "24.0 小时", "47.0 小时"]
+    # Exact: 20 min, 30 min, 2 h, 24 h, 47 h; from the histogram (bucket middles): within 2.5 minutes under
+    # an hour, 0.5 h up to 50 h (metrics.durations).
+    assert list(table["用时（中位数）"]) == ["22 分钟", "32 分钟", "2.5 小时", "24.5 小时", "47.5 小时"]
     assert list(table["计入工单"]) == [8, 5, 5, 5, 3]
     assert list(table["时间倒置"]) == [0, 0, 0, 1, 0]  # T10 closed before it was received
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import NOW
-from data_access import public_queries
+from data_access import public_queries, sql
 from data_access.public_guard import (
     PUBLIC_FORBIDDEN_COLUMNS,
     PublicDataRefused,
@@ -104,14 +104,15 @@ PUBLIC_QUERIES = {
 
 @pytest.mark.parametrize("name", list(PUBLIC_QUERIES))
 def test_every_public_query_passes_the_strict_check(conn, monkeypatch, name):
-    """Each query's statements go through check_public_strict (spied on) and are accepted."""
+    """Each query's statements go through check_public_strict (spied on in `sql.fetch`, which every query
+    runs through) and are accepted."""
     checked = []
 
     def spy(stmt):
         checked.append(stmt)
         check_public_strict(stmt)
 
-    monkeypatch.setattr(public_queries, "check_public_strict", spy)
+    monkeypatch.setattr(sql, "check_public_strict", spy)
     PUBLIC_QUERIES[name](conn, Scope.public_screen())
     assert checked, "the query did not go through the strict check"
 

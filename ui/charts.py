@@ -1,11 +1,50 @@
-"""Altair charts shared by the pages. Chinese renders in the browser with the page's CJK font."""
+"""Altair charts shared by the pages, and `show_chart`, which draws every chart of the app.
+
+Chinese renders in the browser with the page's CJK font.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any, Callable
+
 import altair as alt
 import pandas as pd
+import streamlit as st
 
-from ui.i18n import t
+from ui.i18n import current_language, t
+
+CHART_SPECS_KEPT = 2000  # distinct (chart, data, language) specs kept in memory, a few KB each
+
+
+def show_chart(build: Callable[..., alt.TopLevelMixin], *args: Any, theme: str | None = "streamlit") -> None:
+    """Draw the Altair chart `build(*args)` across the container's width.
+
+    Altair validates every chart against the Vega-Lite JSON schema and deep-copies it as it is built and
+    again when Streamlit converts it: 100–700 ms of server CPU per chart, on every run of every page. So
+    the Vega-Lite spec is built once per builder, arguments and language (`_chart_spec`, cached), without
+    the second validation (the builders are tested), and drawn with `st.vega_lite_chart`.
+    """
+    spec = _chart_spec(build.__module__, build.__qualname__, current_language(), args)
+    st.vega_lite_chart(spec=spec, width="stretch", theme=theme)
+
+
+@st.cache_data(show_spinner=False, max_entries=CHART_SPECS_KEPT)
+def _chart_spec(module: str, name: str, language: str, args: tuple) -> dict:
+    """The Vega-Lite spec of builder `module.name` applied to `args`. `language` is part of the key: the
+    builders' texts come from the viewer's language (ui.i18n)."""
+    build = getattr(importlib.import_module(module), name)
+    spec = build(*args).to_dict(validate=False)
+    # Altair's default theme sizes views at 300 × 300; Streamlit draws charts without it (width from the
+    # container, height from the chart).
+    view = spec.get("config", {}).get("view", {})
+    for key in ("continuousWidth", "continuousHeight"):
+        view.pop(key, None)
+    if "config" in spec and not spec["config"].get("view"):
+        spec["config"].pop("view", None)
+        if not spec["config"]:
+            del spec["config"]
+    return spec
 
 
 def category_movement_chart(frame: pd.DataFrame, top: int = 10) -> alt.Chart:

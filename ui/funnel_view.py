@@ -17,6 +17,7 @@ import streamlit as st
 from data_access.scope import Scope, TicketFilter
 from metrics import funnel
 from ui import data_flow, keys
+from ui.charts import show_chart
 from ui.filter_bar import PageContext
 from ui.i18n import t
 
@@ -244,7 +245,7 @@ def render_funnel(ctx: PageContext, flt: TicketFilter, *, key_prefix: str) -> No
     left, right = st.columns([5, 4], gap="large")
     with left:
         if by == "all":
-            st.altair_chart(funnel_chart(stages, times), width="stretch")
+            show_chart(funnel_chart, stages, times)
             st.caption(t("funnel.nested_note"))
         else:
             grouped = data_flow.funnel_counts(ctx.url, ctx.scope, flt, by)
@@ -252,7 +253,7 @@ def render_funnel(ctx: PageContext, flt: TicketFilter, *, key_prefix: str) -> No
             grouped = grouped.sort_values(["received", "group"], ascending=[False, True], ignore_index=True)
             order = list(grouped["group"])
             long = funnel.grouped_funnel(grouped, "group")
-            st.altair_chart(grouped_funnel_chart(long, order, t(f"funnel.group_header.{by}")), width="stretch")
+            show_chart(grouped_funnel_chart, long, order, t(f"funnel.group_header.{by}"))
             st.caption(t("funnel.grouped_note"))
     with right:
         st.markdown(f"**{t('funnel.times_heading')}**")

@@ -37,6 +37,7 @@ from metrics.overdue import (
 )
 from metrics.settings import Settings
 from ui import data_overdue, keys
+from ui.charts import show_chart
 from ui.filter_bar import PageContext
 from ui.i18n import t
 from ui.kpi import metric_help
@@ -134,11 +135,11 @@ def _community_labels(summary: pd.DataFrame) -> list[str]:
     return [f"{n}（{s}）" if rep else str(n) for n, s, rep in zip(names, summary["street"], repeated)]
 
 
-def summary_chart(summary: pd.DataFrame, settings: Settings) -> alt.Chart:
-    """Stacked bars per community: how many of its tickets fall in each lateness band."""
+def summary_chart(summary: pd.DataFrame, bands: list[str]) -> alt.Chart:
+    """Stacked bars per community: how many of its tickets fall in each lateness band (`bands`: the labels
+    of LATENESS_BANDS, in order)."""
     top = summary.head(CHART_TOP_COMMUNITIES)
     labels = _community_labels(top)
-    bands = [band_label(b, settings) for b in LATENESS_BANDS]
     long = pd.DataFrame(
         [
             {"community": label, "band": bands[i], "order": i, "tickets": int(row[f"band_{b}"])}
@@ -215,7 +216,7 @@ def render_summary(summary: pd.DataFrame, settings: Settings) -> None:
             },
         )
     with right:
-        st.altair_chart(summary_chart(summary, settings), width="stretch")
+        show_chart(summary_chart, summary, [band_label(b, settings) for b in LATENESS_BANDS])
         if len(summary) > CHART_TOP_COMMUNITIES:
             st.caption(t("overdue.chart.top_note", n=CHART_TOP_COMMUNITIES, total=len(summary)))
 

@@ -20,7 +20,7 @@ from metrics import geo, map_scale
 from metrics.definitions import UNIT_COUNT
 from metrics.geo import MapGeometry
 from ui.i18n import t
-from ui.map_layers import _literal, _outline_layer, _text_layer, place_names
+from ui.map_layers import CompactDeck, _literal, _outline_layer, _text_layer, place_names
 from ui.public_panels import BORDER, _esc, is_missing, render_message, render_panel_title
 
 # Light grows with the count on a dark ground (ColorBrewer YlGnBu, dark blue → pale yellow).
@@ -92,7 +92,7 @@ def build_public_deck(figures: MapFigures, scale: map_scale.ColourScale, height:
     streets, _ = place_names(geometry, [], zoom)
     if streets:
         layers.append(_names_layer("street-labels", streets, STREET_TEXT_PX, "bold"))
-    return pdk.Deck(
+    return CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, pitch=0, bearing=0),
         map_style=MAP_STYLE,

@@ -21,6 +21,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from ui.charts import show_chart
 from ui.i18n import t
 
 # ------------------------------------------------------------------------------------------- look
@@ -284,7 +285,7 @@ def render_trend(figures: TrendFigures, min_count: int) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.html(_latest(weekly, t("public.trend.tickets_title"), [("tickets", t("public.headline.tickets"), ACCENT)]))
-        st.altair_chart(dark(weekly_tickets_chart(weekly, min_count)), theme=None, width="stretch")
+        show_chart(dark_weekly_tickets_chart, weekly, min_count, theme=None)
     with right:
         if weekly[["resolution_rate", "satisfaction_rate"]].isna().all().all():
             render_message(t("public.trend.no_rates", n=min_count))
@@ -294,7 +295,7 @@ def render_trend(figures: TrendFigures, min_count: int) -> None:
                 ("satisfaction_rate", t("metric.satisfaction_rate.name"), SATISFACTION_COLOUR),
             ]
             st.html(_latest(weekly, t("public.trend.rates_title"), rates))
-            st.altair_chart(dark(weekly_rates_chart(weekly)), theme=None, width="stretch")
+            show_chart(dark_weekly_rates_chart, weekly, theme=None)
     notes = []
     if bool(weekly["partial"].any()):
         notes.append("* " + t("public.trend.partial", until=f"{figures.until:%m-%d}"))
@@ -324,12 +325,24 @@ def categories_chart(top: pd.DataFrame, height: int = 620) -> alt.LayerChart:
     return (bars + labels).properties(height=height)
 
 
+def dark_weekly_tickets_chart(weekly: pd.DataFrame, min_count: int) -> alt.TopLevelMixin:
+    return dark(weekly_tickets_chart(weekly, min_count))
+
+
+def dark_weekly_rates_chart(weekly: pd.DataFrame) -> alt.TopLevelMixin:
+    return dark(weekly_rates_chart(weekly))
+
+
+def dark_categories_chart(top: pd.DataFrame) -> alt.TopLevelMixin:
+    return dark(categories_chart(top))
+
+
 def render_categories(figures: CategoryFigures, min_count: int) -> None:
     render_panel_title("categories", t("public.categories.heading", since=f"{figures.since:%m-%d}", until=f"{figures.until:%m-%d}"))
     if figures.top.empty:
         render_message(t("public.categories.none", n=min_count))
         return
-    st.altair_chart(dark(categories_chart(figures.top)), theme=None, width="stretch")
+    show_chart(dark_categories_chart, figures.top, theme=None)
     if figures.left_out:
         st.html(f'<div class="ps-note">{_esc(t("public.categories.left_out", count=figures.left_out, n=min_count))}</div>')
 

@@ -19,6 +19,7 @@ from metrics import trends
 from metrics.definitions import format_number
 from metrics.settings import Settings
 from ui import data_flow, keys
+from ui.charts import show_chart
 from ui.filter_bar import PageContext
 from ui.i18n import t
 from ui.kpi import metric_help
@@ -177,10 +178,9 @@ def render_trend(ctx: PageContext, flt: TicketFilter, *, freq: str, group_by: st
     columns = st.columns([5, 5, 3], gap="medium")
     for column, measure in zip(columns, TREND_MEASURES):
         with column:
-            chart = trend_chart(shown, measure, freq, target_of(measure, ctx.settings), group_by is not None)
-            st.altair_chart(chart, width="stretch")
+            show_chart(trend_chart, shown, measure, freq, target_of(measure, ctx.settings), group_by is not None)
     with columns[2]:
-        st.altair_chart(coverage_chart(total, freq, 300 if group_by is None else 320), width="stretch")
+        show_chart(coverage_chart, total, freq, 300 if group_by is None else 320)
     targets = t(
         "trend.targets",
         satisfaction=f"{ctx.settings.target_satisfaction_rate:.0%}",
@@ -236,7 +236,7 @@ def render_pull_down(ctx: PageContext, flt: TicketFilter) -> None:
     else:
         left, right = st.columns([3, 2], gap="large")
         with left:
-            st.altair_chart(pull_down_chart(pulling), width="stretch")
+            show_chart(pull_down_chart, pulling)
         with right:
             st.caption(t("pulldown.definition", beta=beta))
     with st.expander(t("pulldown.all_categories", n=len(frame))):

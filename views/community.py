@@ -28,9 +28,9 @@ if ctx.state.street:
 if choices.empty:
     st.info(t("community.none_in_scope"))
     st.stop()
+labels = {c: f"{n}（{s}）" for c, n, s in zip(choices["code"], choices["name"], choices["street_name"])}
 code = ctx.state.community or st.selectbox(
-    t("community.pick"), list(choices["code"]), key=keys.COMMUNITY_PICK,
-    format_func=lambda c: f"{ctx.community_name(c)}（{choices.loc[choices['code'] == c, 'street_name'].iloc[0]}）",
+    t("community.pick"), list(choices["code"]), key=keys.COMMUNITY_PICK, format_func=labels.__getitem__,
 )
 row = ctx.communities[ctx.communities["code"] == code].iloc[0]
 community_id, street_id = int(row["id"]), int(row["street_id"])

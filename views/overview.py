@@ -9,7 +9,7 @@ from metrics import rates
 from metrics.definitions import UNIT_COUNT
 from metrics.periods import compare_frames
 from ui import data
-from ui.charts import category_movement_chart
+from ui.charts import category_movement_chart, show_chart
 from ui.filter_bar import page_context
 from ui.i18n import t
 from ui.kpi import kpi_row
@@ -51,6 +51,6 @@ else:
             ["category"],
             {"tickets": UNIT_COUNT},
         )
-        st.altair_chart(category_movement_chart(cats), width="stretch")
+        show_chart(category_movement_chart, cats)
 
 st.caption(t("app.data_read_at", at=ctx.now.strftime("%Y-%m-%d %H:%M")))

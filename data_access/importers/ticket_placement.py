@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy import Engine, bindparam, select, update
 
 from data_access.importers.placement import Placer
+from data_access import rollups
 from data_access.schema import Community, GridCell, Ticket
 
 T = Ticket.__table__
@@ -48,6 +49,7 @@ def place_tickets(engine: Engine, level: str) -> int:
                 conn.execute(update(T).where(T.c.id == bindparam("_id")).values(
                     grid_cell_id=bindparam("_grid"), community_id=bindparam("_community"),
                     street_id=bindparam("_street")), changes)
+                rollups.mark_tickets(conn, [c["_id"] for c in changes])
             placed += len(changes)
 
 

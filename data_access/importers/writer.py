@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
+from data_access import rollups
 from data_access.importers.batch import Ready
 from data_access.schema import Callback, Ticket, TicketEvent, TicketPersonal
 from metrics import vocab
@@ -101,6 +102,9 @@ def write_batch(conn: Connection, rows: list[Ready]) -> BatchCounts:
             changed.append((r, stored))
         else:
             counts.unchanged += 1
+    # The rollups learn which received days changed (the old day too, if a row moved to another day).
+    rollups.mark_days(conn, [r.ticket["received_at"] for r in new_rows]
+                      + [day for r, old in changed for day in (r.ticket["received_at"], _as_day(old["received_at"]))])
     if new_rows:
         conn.execute(insert(T), [r.ticket for r in new_rows])
         ids = {k: o["id"] for k, o in existing_tickets(conn, [r.ticket["ticket_no"] for r in new_rows], T.c.id).items()}
@@ -112,6 +116,10 @@ def write_batch(conn: Connection, rows: list[Ready]) -> BatchCounts:
         _update_changed(conn, changed)
         counts.updated = len(changed)
     return counts
+
+
+def _as_day(value: Any) -> dt.date:
+    return dt.datetime.fromisoformat(value).date() if isinstance(value, str) else value.date()
 
 
 def _update_changed(conn: Connection, changed: list[tuple[Ready, dict[str, Any]]]) -> None:

@@ -58,7 +58,8 @@ def server_url_for(url: str, size: int) -> str:
 
     base = make_url(url)
     target = base.set(database=f"{base.database}_{size}")
-    admin = make_engine(url)
+    # Create it from the server's maintenance database: the base name need not exist.
+    admin = make_engine(base.set(database="postgres" if base.get_backend_name() == "postgresql" else None).render_as_string(hide_password=False))
     try:
         if admin.dialect.name == "postgresql":
             with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

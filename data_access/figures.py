@@ -26,6 +26,7 @@ exactly.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import weakref
 from types import SimpleNamespace
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from data_access import rollups
 from data_access import ticket_measures as tm
 from data_access.schema import ROLLUP_TABLES, RollupTable, Ticket, rollup_state
 from data_access.scope import Scope, TicketFilter, rollup_conditions, ticket_conditions
-from data_access.sql import as_counts, exact_median, fetch
+from data_access.sql import as_counts, as_dates, exact_median, fetch
 from data_access.sqlfuncs import day_of, unindexed
 from metrics import durations, periods
 
@@ -46,6 +47,7 @@ T = Ticket.__table__
 
 KEYS = ("day", "street_id", "community_id", "grid_cell_id", "category", "channel")
 RAW = {"figures_from_tickets": True}  # conn.execution_options(**RAW): skip the rollups
+SHARED = {"share_pending": True}  # engine.execution_options(**SHARED): a reader that never writes tickets
 
 _TICKET_KEYS = {
     "day": day_of(T.c.received_at),
@@ -73,8 +75,8 @@ def rollups_in_use(conn: Connection) -> bool:
         if not inspect(conn).has_table(rollup_state.name):
             return False
         _HAS_TABLES.add(engine)
-    version = conn.execute(select(rollup_state.c.version).where(rollup_state.c.id == 1)).scalar()
-    return version == rollups.ROLLUP_VERSION
+    stamp = rollups.stamp(conn)
+    return stamp is not None and stamp[0] == rollups.ROLLUP_VERSION
 
 
 # ---------------------------------------------------------------------------------------------- plan
@@ -202,19 +204,97 @@ def sum_counts(
         if not plan.everything_raw:
             where.append(tm.in_ranges(T.c.received_at, _as_times(plan.raw_ranges), "raw"))
         parts.append(select(*raw_keys, *tm.count_exprs(columns, now)).where(*where).group_by(*raw_keys))
-    if plan.uses_rollups and now is not None and tm.is_clock_dependent(columns):
-        parts.append(_correction(scope, flt, keys, columns, now, plan))
     if not parts:
-        return _counts_frame(pd.DataFrame(columns=[*keys, *columns]), keys, columns)
-    union = union_all(*parts).subquery("parts")
-    outer_keys = [union.c[k] for k in keys]
-    stmt = select(*outer_keys, *(tm.summed(union.c[c]).label(c) for c in columns))
-    return _counts_frame(fetch(conn, scope, stmt.group_by(*outer_keys) if keys else stmt), keys, columns)
+        frame = _counts_frame(pd.DataFrame(columns=[*keys, *columns]), keys, columns)
+    else:
+        union = union_all(*parts).subquery("parts")
+        outer_keys = [union.c[k] for k in keys]
+        stmt = select(*outer_keys, *(tm.summed(union.c[c]).label(c) for c in columns))
+        frame = _counts_frame(fetch(conn, scope, stmt.group_by(*outer_keys) if keys else stmt), keys, columns)
+    if plan.uses_rollups and now is not None and tm.is_clock_dependent(columns):
+        pending = _narrow(pending_corrections(conn, now), scope, flt, plan.raw_ranges)
+        frame = _corrected(frame, pending, keys, [c for c in columns if c in tm.NOW_DEPENDENT])
+    return frame
+
+
+# ------------------------------------------------------------------------------- clock corrections
+
+_PENDING_LOCK = threading.Lock()
+_PENDING: dict[str, tuple[tuple, pd.DataFrame]] = {}  # per database: (minute, rollup state) → corrections
+
+
+def pending_corrections(conn: Connection, now: dt.datetime) -> pd.DataFrame:
+    """KEYS then tm.NOW_DEPENDENT: −(settled − exact) of the clock-dependent counts over every pending
+    ticket at `now` (open and not yet due, or uncontacted inside the contact window), per received day,
+    unit, category and channel.
+
+    Every figure of the same minute needs a slice of this, whatever its scope, window or grouping; reading
+    the pending tickets (tens of thousands at 10,000,000 tickets) once per minute and rollup state — not
+    once per figure and viewer — is what keeps many viewers fast. On connections of an engine with
+    `execution_options(**SHARED)` (the app's read-only engine, `ui.data.engine_for`) it is kept per
+    database, for the minute and the rollups' build/refresh stamp it was computed under: a refresh changes
+    what the rollups hold, so it starts a new entry; tickets changed since the refresh are on dirty days,
+    which readers take from the tickets and remove from these corrections (`_narrow`). Elsewhere (writers,
+    tests writing in a transaction) it is read afresh: a shared entry must never hold uncommitted writes.
+    """
+    shared = bool(conn.get_execution_options().get("share_pending"))
+    stamp = (now, rollups.stamp(conn))
+    url = conn.engine.url.render_as_string(hide_password=False)
+    if shared:
+        with _PENDING_LOCK:
+            kept = _PENDING.get(url)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+    scope = Scope.public_screen()  # no unit restriction; the strictest column check
+    stmt = _correction(scope, TicketFilter(), KEYS, tm.NOW_DEPENDENT, now, Plan())
+    frame = _counts_frame(fetch(conn, scope, stmt), KEYS, tm.NOW_DEPENDENT)
+    if shared:
+        with _PENDING_LOCK:
+            _PENDING[url] = (stamp, frame)
+    return frame
+
+
+def _narrow(frame: pd.DataFrame, scope: Scope, flt: TicketFilter, raw_ranges: list[tuple[dt.date, dt.date]]) -> pd.DataFrame:
+    """The rows of a corrections frame that a scope and filter select, outside the days read from the
+    tickets (the same narrowing as `ticket_conditions`, in memory)."""
+    keep = pd.Series(True, index=frame.index)
+    for column, ids in (("street_id", scope.street_ids), ("community_id", scope.community_ids),
+                        ("street_id", flt.street_ids), ("community_id", flt.community_ids)):
+        if ids is not None:
+            keep &= frame[column].isin(list(ids)).fillna(False)
+    if flt.categories is not None:
+        keep &= frame["category"].isin(list(flt.categories))
+    if flt.channels is not None:
+        keep &= frame["channel"].isin(list(flt.channels))
+    if flt.since is not None:
+        keep &= frame["day"] >= flt.since
+    if flt.until is not None:
+        keep &= frame["day"] <= flt.until
+    for first, end in raw_ranges:
+        keep &= ~((frame["day"] >= first) & (frame["day"] < end))
+    return frame[keep.astype(bool)]
+
+
+def _corrected(frame: pd.DataFrame, pending: pd.DataFrame, keys: Sequence[str], columns: list[str]) -> pd.DataFrame:
+    """`frame` (settled sums) with the pending corrections of `columns` added, per group of `keys`."""
+    if not keys:
+        totals = pending[columns].sum()
+        frame = frame.copy()
+        for col in columns:
+            frame.loc[0, col] = int(frame.loc[0, col]) + int(totals[col])
+        return frame
+    grouped = pending.groupby(list(keys), dropna=False)[columns].sum().reset_index()
+    merged = frame.merge(grouped, on=list(keys), how="outer", suffixes=("", "_correction"))
+    for col in columns:
+        merged[col] = merged[col].fillna(0) + merged[f"{col}_correction"].fillna(0)
+    count_columns = [c for c in frame.columns if c not in keys]
+    merged[count_columns] = merged[count_columns].fillna(0).astype("int64")
+    return merged[list(frame.columns)].reset_index(drop=True)
 
 
 def _correction(scope: Scope, flt: TicketFilter, keys: Sequence[str], columns: Sequence[str], now: dt.datetime, plan: Plan):  # type: ignore[no-untyped-def]
-    """−(settled − exact) of the clock-dependent columns over the pending tickets of the days the rollups
-    answer (everything in the window but `plan.raw_ranges`), grouped by `keys`."""
+    """The statement of −(settled − exact) of the clock-dependent columns over the pending tickets of the
+    days the rollups answer (everything in the window but `plan.raw_ranges`), grouped by `keys`."""
     pending = tm.pending(now)
     # The filter's columns must not lead SQLite away from the pending indexes (see sqlfuncs.unindexed).
     filters = SimpleNamespace(**{name: unindexed(col) if name in _FILTER_COLUMNS else col for name, col in pending.c.items()})
@@ -274,6 +354,8 @@ def _counts_frame(frame: pd.DataFrame, keys: Sequence[str], columns: Sequence[st
     for key in keys:
         if key.endswith("_id"):
             frame[key] = pd.array(pd.to_numeric(frame[key]), dtype="Int64")
+        elif key == "day":
+            frame[key] = as_dates(frame[key]) if len(frame) else pd.Series(dtype="object")
     return frame[[*keys, *columns]].reset_index(drop=True)
 
 

@@ -1,5 +1,5 @@
-"""Queries of the 超期督办 overdue view: per-community counts in the database, and the list itself read in
-pages (keyset on due_at, id) so a district's thousands of rows never come from one unbounded statement.
+"""Queries of the 超期督办 overdue view: per-community counts in the database, and the list itself, at most
+as many rows as the page shows, in one sorted statement.
 
 The list is about now, not a period: pages pass a filter without since/until (`PageContext.without_period`).
 `OverdueView` is the page's own narrowing (overdue only / due soon only, urgency, escalated, lead
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterator, Literal
+from typing import Literal
 
 import pandas as pd
 from sqlalchemy import Connection, and_, bindparam, case, false, func, literal, or_, select, true
@@ -232,36 +232,6 @@ def _typed_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def iter_overdue_pages(
-    conn: Connection,
-    scope: Scope,
-    flt: TicketFilter,
-    view: OverdueView = ALL_DUE,
-    *,
-    now: dt.datetime,
-    due_soon_hours: float,
-    page_size: int = 1000,
-) -> Iterator[pd.DataFrame]:
-    """Every listed ticket, latest first (due_at, id), as frames of at most `page_size` rows
-    (OVERDUE_ROW_COLUMNS). Keyset paging: each page starts after the last (due_at, id) seen, so a page costs
-    the same however deep it is."""
-    base = _rows_statement(scope, flt, view, now, due_soon_hours)
-    after: tuple[dt.datetime, int] | None = None
-    while True:
-        stmt = base
-        if after is not None:
-            due_p, id_p = stamp("after_due", after[0]), bindparam("after_id", after[1])
-            stmt = stmt.where(or_(T.c.due_at > due_p, and_(T.c.due_at == due_p, T.c.id > id_p)))
-        frame = _typed_rows(fetch(conn, scope, stmt.limit(page_size)))
-        if frame.empty:
-            return
-        last = frame.iloc[-1]
-        after = (pd.Timestamp(last["due_at"]).to_pydatetime(), int(last["_id"]))
-        yield frame.drop(columns=["_id"])[list(OVERDUE_ROW_COLUMNS)]
-        if len(frame) < page_size:
-            return
-
-
 def overdue_rows(
     conn: Connection,
     scope: Scope,
@@ -271,20 +241,10 @@ def overdue_rows(
     now: dt.datetime,
     due_soon_hours: float,
     max_rows: int,
-    page_size: int = 1000,
 ) -> pd.DataFrame:
-    """The first `max_rows` listed tickets (latest first) read page by page: the list the page shows and
-    exports. Callers compare with the summary's total to say when it was cut."""
-    frames: list[pd.DataFrame] = []
-    read = 0
-    pages = iter_overdue_pages(
-        conn, scope, flt, view, now=now, due_soon_hours=due_soon_hours, page_size=min(page_size, max_rows)
-    )
-    for frame in pages:
-        frames.append(frame.head(max_rows - read))
-        read += len(frames[-1])
-        if read >= max_rows:
-            break
-    if not frames:
-        return _typed_rows(pd.DataFrame({"_id": [], **{c: [] for c in OVERDUE_ROW_COLUMNS}})).drop(columns=["_id"])
-    return pd.concat(frames, ignore_index=True)
+    """The first `max_rows` listed tickets (OVERDUE_ROW_COLUMNS), latest first (due_at, then id): the list
+    the page shows and exports. One statement with a LIMIT — the open tickets come through the
+    (status, due_at) index and are sorted once (paging through them re-sorted them for every page: 9 s for
+    20,000 of 32,000 at 10,000,000 tickets). Callers compare with the summary's total to say when it was cut."""
+    stmt = _rows_statement(scope, flt, view, now, due_soon_hours).limit(max_rows)
+    return _typed_rows(fetch(conn, scope, stmt)).drop(columns=["_id"])[list(OVERDUE_ROW_COLUMNS)]

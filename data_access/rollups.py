@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from sqlalchemy import Connection, Engine, delete, func, insert, literal_column, select, union_all
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 
 from data_access import ticket_measures as tm
 from data_access.schema import ROLLUP_TABLES, RollupTable, Ticket, create_schema, rollup_dirty, rollup_state
@@ -36,13 +36,14 @@ T = Ticket.__table__
 
 # Bump when a count's definition, a table or the bucket layout changes: readers then fall back to the tickets
 # until `cli.py rollup --rebuild` has run with the new definitions.
-ROLLUP_VERSION = 1
+ROLLUP_VERSION = 2  # 2: rollup_state.generation
 IN_CHUNK = 500  # days or ids per IN (...) list
 
 
 @dataclass(frozen=True)
 class RollupState:
     version: int
+    generation: int | None
     built_at: dt.datetime
     refreshed_at: dt.datetime
     tickets: int
@@ -82,16 +83,27 @@ def dirty_days(conn: Connection) -> set[dt.date]:
     return {_as_date(d) for d in conn.execute(select(rollup_dirty.c.day).distinct()).scalars()}
 
 
+def stamp(conn: Connection) -> tuple[int, int | None] | None:
+    """(version, generation) of the rollups in one small read — the generation grows with every rebuild and
+    refresh; None if never built. Read column by name, so a state table of an older version (without a
+    generation) still tells its version (the rollup_state table must exist: see `state`)."""
+    row = conn.execute(text("SELECT * FROM rollup_state WHERE id = 1")).mappings().first()
+    return None if row is None else (int(row["version"]), row.get("generation"))
+
+
 def state(conn: Connection) -> RollupState | None:
     """When and with which definitions the rollups were built; None if never (or the tables are missing)."""
     from sqlalchemy import inspect
 
     if not inspect(conn).has_table(rollup_state.name):
         return None
-    row = conn.execute(select(rollup_state).where(rollup_state.c.id == 1)).mappings().first()
+    row = conn.execute(text("SELECT * FROM rollup_state WHERE id = 1")).mappings().first()
     if row is None:
         return None
-    return RollupState(int(row["version"]), _as_datetime(row["built_at"]), _as_datetime(row["refreshed_at"]), int(row["tickets"]))
+    return RollupState(
+        int(row["version"]), row.get("generation"), _as_datetime(row["built_at"]), _as_datetime(row["refreshed_at"]),
+        int(row["tickets"]),
+    )
 
 
 # -------------------------------------------------------------------------------------- build steps
@@ -161,17 +173,12 @@ def _from_tickets(table: RollupTable, received_ranges: list[tuple[dt.datetime, d
         where.append(tm.in_ranges(T.c.received_at, received_ranges, "rcv"))
     keys = _ticket_keys(table)
     if table.histogram:
-        parts = []
-        for code, stage in enumerate(tm.STAGE_TIMES):
-            parts.append(
-                select(*keys, literal_column(str(code)).label("stage"), tm.duration_bucket(tm.stage_seconds(stage)).label("bucket"))
-                .where(*where, *tm.stage_duration_conditions(stage))
-            )
-        inner = union_all(*parts).subquery("durations")
-        group = [inner.c[name] for name in [*_key_names(table), "stage", "bucket"]]
-        return select(*group, func.count().label("n")).group_by(*group)
+        source, stage, seconds, conditions = tm.stage_durations()
+        group = [*keys, stage.label("stage"), tm.duration_bucket(seconds).label("bucket")]
+        return select(*group, func.count().label("n")).select_from(source).where(*where, *conditions).group_by(*group)
     needs_events = any(c in tm.EVENT_COLUMNS for c in table.counts)
-    flags = tm.event_flags() if needs_events else None
+    narrow = None if received_ranges is None else tm.in_ranges(T.c.received_at, received_ranges, "evt")
+    flags = tm.event_flags(narrow) if needs_events else None
     stmt = select(*keys, *tm.count_exprs(table.counts, None, flags=flags))
     if flags is not None:
         stmt = stmt.select_from(T.outerjoin(flags, flags.c.ticket_id == T.c.id))
@@ -232,9 +239,13 @@ def _write_state(conn: Connection, *, now: dt.datetime, built: bool) -> None:
     tickets = int(conn.execute(select(func.count()).select_from(T)).scalar_one())
     if built:
         conn.execute(delete(rollup_state))
-        conn.execute(insert(rollup_state).values(id=1, version=ROLLUP_VERSION, built_at=now, refreshed_at=now, tickets=tickets))
+        conn.execute(insert(rollup_state).values(
+            id=1, version=ROLLUP_VERSION, generation=1, built_at=now, refreshed_at=now, tickets=tickets
+        ))
     else:
-        conn.execute(rollup_state.update().where(rollup_state.c.id == 1).values(refreshed_at=now, tickets=tickets))
+        conn.execute(rollup_state.update().where(rollup_state.c.id == 1).values(
+            generation=rollup_state.c.generation + 1, refreshed_at=now, tickets=tickets
+        ))
 
 
 # ------------------------------------------------------------------------------------------ commands
@@ -246,6 +257,9 @@ def rebuild(engine: Engine, *, now: dt.datetime, progress: Callable[[str], None]
     started = time.perf_counter()
     create_schema(engine)
     with engine.begin() as conn:
+        if current_columns(conn) != {c.name for c in rollup_state.columns}:
+            rollup_state.drop(conn)  # a state table of an older version: derived data, made anew
+            rollup_state.create(conn)
         rebuild_in(conn, now=now, progress=progress)
     analyze(engine)
     return time.perf_counter() - started
@@ -253,6 +267,7 @@ def rebuild(engine: Engine, *, now: dt.datetime, progress: Callable[[str], None]
 
 def rebuild_in(conn: Connection, *, now: dt.datetime, progress: Callable[[str], None] | None = None) -> None:
     """`rebuild` inside the caller's transaction (the tables must exist)."""
+    _sort_memory(conn)
     conn.execute(delete(rollup_dirty))
     for table in build_order():
         if progress:
@@ -280,12 +295,29 @@ def refresh_in(conn: Connection, *, now: dt.datetime) -> list[dt.date]:
     if not marks:
         return []
     days = sorted({_as_date(day) for _, day in marks})
+    _sort_memory(conn)
     for table in build_order():
         _fill(conn, table, days)
     for chunk in _chunks([mark_id for mark_id, _ in marks]):
         conn.execute(delete(rollup_dirty).where(rollup_dirty.c.id.in_(chunk)))
     _write_state(conn, now=now, built=False)
     return days
+
+
+SORT_MEMORY = "256MB"  # PostgreSQL's default 4 MB made the month steps' GROUP BY spill to disk
+
+
+def _sort_memory(conn: Connection) -> None:
+    """More memory for this transaction's sorts and hashes on PostgreSQL (SET LOCAL ends with it)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+
+
+def current_columns(conn: Connection) -> set[str]:
+    """The columns the database's rollup_state table has."""
+    from sqlalchemy import inspect
+
+    return {c["name"] for c in inspect(conn).get_columns(rollup_state.name)}
 
 
 def analyze(engine: Engine) -> None:

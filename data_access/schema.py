@@ -442,12 +442,14 @@ rollup_dirty = Table(
     Column("day", Date(), nullable=False, index=True),
 )
 
-# One row (id 1): which definition of the counts the rollups were built with, and when.
+# One row (id 1): which definition of the counts the rollups were built with, when, and how many times they
+# changed since (`generation`: readers key what they keep on it — two refreshes may share a timestamp).
 rollup_state = Table(
     "rollup_state",
     Base.metadata,
     Column("id", Integer(), primary_key=True, autoincrement=False),
     Column("version", Integer(), nullable=False),
+    Column("generation", BigInteger(), nullable=False),
     Column("built_at", DateTime(), nullable=False),
     Column("refreshed_at", DateTime(), nullable=False),
     Column("tickets", BigInteger(), nullable=False),

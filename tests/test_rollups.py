@@ -46,7 +46,7 @@ def test_every_histogram_counts_every_valid_duration(rollup_conn, table):
 
 def test_the_state_says_current(rollup_conn):
     state = rollups.state(rollup_conn)
-    assert state is not None and state.current and state.tickets == 11
+    assert state is not None and state.current and state.tickets == 11 and state.generation == 1
 
 
 def test_a_written_ticket_counts_at_once_and_marks_its_day(rollup_conn):
@@ -60,8 +60,10 @@ def test_a_written_ticket_counts_at_once_and_marks_its_day(rollup_conn):
 def test_a_refresh_folds_the_marked_days_in_and_clears_them(rollup_conn):
     record_callback(rollup_conn, 10, dt.datetime(2026, 11, 20, 10), reached=True, resolution="solved", satisfaction="satisfied")
     before = queries.rate_counts_for(rollup_conn, DISTRICT, NOVEMBER, now=NOW)
+    generation = rollups.state(rollup_conn).generation
     assert rollups.refresh_in(rollup_conn, now=NOW) == [dt.date(2026, 11, 18)]  # T10's received day
     assert rollups.dirty_days(rollup_conn) == set()
+    assert rollups.state(rollup_conn).generation == generation + 1  # what readers key their shared corrections on
     assert queries.rate_counts_for(rollup_conn, DISTRICT, NOVEMBER, now=NOW) == before
     month = next(t for t in ROLLUP_TABLES if t.name == "rollup_month_comm").table
     answered = rollup_conn.execute(select(func.sum(month.c.callbacks_answered)).where(month.c.period_start == dt.date(2026, 11, 1))).scalar_one()
@@ -103,3 +105,32 @@ def test_rollups_of_another_version_are_not_read(rollup_conn):
 def test_verify_finds_no_difference_on_the_case_book(casebook):
     result = rollup_check.verify(casebook, now=NOW, samples=25, median_samples=8, seed=4)
     assert result.cases == 25 and result.differences == []
+
+
+def test_shared_clock_corrections_stay_exact_across_a_write_and_a_refresh(casebook_sqlite_url, tmp_path):
+    """The app's engine shares one minute's corrections between figures (figures.SHARED): a write that
+    commits in that minute, and the refresh after it, must still give the tickets' exact figures."""
+    import shutil
+
+    from data_access.engine import make_engine
+
+    path = tmp_path / "shared.db"
+    shutil.copy(casebook_sqlite_url.removeprefix("sqlite:///"), path)
+    app = make_engine(f"sqlite:///{path}").execution_options(**figures.SHARED)
+
+    def both() -> tuple[dict, dict]:
+        with app.connect() as conn:
+            fast = queries.rate_counts_for(conn, DISTRICT, NOVEMBER, now=NOW)
+        with app.connect() as conn:
+            exact = queries.rate_counts_for(conn.execution_options(**figures.RAW), DISTRICT, NOVEMBER, now=NOW)
+        return fast, exact
+
+    fast, exact = both()
+    assert fast == exact
+    with app.begin() as conn:  # T5 was open and not yet due: one of the pending tickets
+        update_ticket(conn, 5, status="closed", closed_at=dt.datetime(2026, 11, 20, 11, 30), contacted_at=dt.datetime(2026, 11, 20, 9))
+    fast, exact = both()
+    assert fast == exact and fast["open"] == 2
+    rollups.refresh(app, now=NOW)
+    assert both()[0] == exact
+    app.dispose()

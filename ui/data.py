@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from data_access import queries
+from data_access import figures, queries
 from data_access.engine import make_engine
 from data_access.scope import Scope, TicketFilter
 from metrics.clock import local_now
@@ -47,7 +47,9 @@ def current_time(settings: Settings) -> dt.datetime:
 
 @st.cache_resource(show_spinner=False)
 def engine_for(url: str) -> Engine:
-    return make_engine(url)
+    """The app's engine for `url`. The app only reads tickets, so its connections share the minute's clock
+    corrections between figures and viewers (`figures.pending_corrections`)."""
+    return make_engine(url).execution_options(**figures.SHARED)
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import re
 from functools import partial
+from typing import Any, Callable
 
 import altair as alt
 import pandas as pd
@@ -228,21 +229,26 @@ def list_frame(rows: pd.DataFrame) -> pd.DataFrame:
     """The list as shown and exported: grouped by community (latest first), localised values and headers."""
     rows = group_by_community(rows)
     words = lateness_words()
+
+    def words_for(column: str, word: Callable[[Any], str]) -> pd.Series:
+        # A list may hold 20,000 rows but a handful of distinct values: translate each value once.
+        values = rows[column].astype("object")
+        return values.map({v: word(v) for v in values.dropna().unique()})
+
+    departments = rows["lead_department"].astype("object")
     values = {
         "community": rows["community"].astype("object").where(rows["community"].notna(), t("overdue.no_community")),
         "street": rows["street"].astype("object"),
         "ticket_no": rows["ticket_no"].astype("object"),
         "category": rows["category"].astype("object"),
-        "urgency": [t(f"vocab.urgency.{u}") for u in rows["urgency"]],
+        "urgency": words_for("urgency", lambda u: t(f"vocab.urgency.{u}")),
         "lateness": [format_lateness(s, words) for s in rows["seconds_late"]],
         "hours_late": [hours_late(s) for s in rows["seconds_late"]],
         "due_at": pd.to_datetime(rows["due_at"]).dt.floor("min"),
-        "lead_department": [
-            _department_name(d) if isinstance(d, str) else t("overdue.no_department") for d in rows["lead_department"]
-        ],
+        "lead_department": words_for("lead_department", _department_name).where(departments.notna(), t("overdue.no_department")),
         "escalations": rows["escalations"].astype("int64"),
         "whistle": rows["whistle"].astype(bool),
-        "status": [t(f"vocab.status.{s}") for s in rows["status"]],
+        "status": words_for("status", lambda s: t(f"vocab.status.{s}")),
     }
     return pd.DataFrame({t(f"overdue.col.{c}"): values[c] for c in LIST_COLUMNS})
 

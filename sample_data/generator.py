@@ -3,23 +3,23 @@
     summary = build_sample(engine, tickets=100_000, months=12, seed=20261121, now=now)
 
 The map comes from `geography.py`, the volume over the year from `timeline.py`, each ticket's attributes
-from `tickets.py`, its history from `lifecycle.py` and the callers from `personal.py`. Tickets are made and
-written in chunks of about CHUNK_TICKETS (whole days), each chunk in one transaction with explicit ids, so
-millions of tickets stream through in bounded memory. The stories the data tells are listed in
-shared/DOMAIN.md and in the docstrings of those modules.
+from `tickets.py`, its history from `lifecycle.py` and the callers from `personal.py`; `rows.py` turns them
+into columns. Tickets are made in chunks of about CHUNK_TICKETS (whole days; the chunking is part of what
+the seed fixes) and bulk-loaded with explicit ids (`data_access.bulk`: COPY on PostgreSQL, indexes built
+after the load), so millions of tickets stream through in bounded memory. The stories the data tells are
+listed in shared/DOMAIN.md and in the docstrings of those modules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Table, text
 
 from data_access.schema import (
     Callback,
@@ -35,16 +35,18 @@ from data_access.schema import (
     drop_schema,
 )
 from data_access import rollups
-from data_access.writes import prepare_ticket
+from data_access.bulk import Batch, bulk_loading
 from metrics import vocab
 from metrics.clock import local_now
 from metrics.settings import DEFAULT_SETTINGS, Settings
-from sample_data import catalog, personal, timeline
+from sample_data import catalog, rows, timeline
 from sample_data.geography import Geography, build_geography
-from sample_data.lifecycle import NOTES, Life, simulate
-from sample_data.tickets import CH_GRID, SUB_NAMES, Draft, make_drafts, make_places, reopen_drafts
+from sample_data.lifecycle import Life, simulate
+from sample_data.tickets import Draft, make_drafts, make_places, reopen_drafts
 
 CHUNK_TICKETS = 20_000
+# The tables written chunk by chunk, parents first.
+LOADED_TABLES = (Ticket.__table__, TicketPersonal.__table__, TicketEvent.__table__, Callback.__table__)
 SERIAL_TABLES = (
     "district",
     "street",
@@ -102,25 +104,28 @@ def build_sample(
     drop_schema(engine)
     create_schema(engine)
     with engine.begin() as conn:
-        for table, rows in _reference_rows(geo, departments):
-            conn.execute(table.insert(), rows)
+        for table, values in _reference_rows(geo, departments):
+            conn.execute(table.insert(), values)
 
     period = timeline.make_period(now, months)
     day_idx, col_idx, columns = timeline.draw_counts(period, tickets, rng)
-    writer = _Writer(engine, geo)
     next_id = 1
-    for lo, hi in _chunks(day_idx, CHUNK_TICKETS):
-        draft = make_drafts(day_idx[lo:hi], col_idx[lo:hi], columns, period, places, next_id, settings, rng)
-        life = simulate(draft, places, period.now_s, settings, rng)
-        next_id += len(draft)
-        batches = [(draft, life)]
-        if len(life.reopen_pos):
-            again = reopen_drafts(draft, life.reopen_pos, life.reopen_at, next_id, settings)
-            batches.append((again, simulate(again, places, period.now_s, settings, rng, allow_reopen=False)))
-            next_id += len(again)
-        writer.write(batches)
-        if progress is not None:
-            progress(hi, len(day_idx))
+    with bulk_loading(engine, LOADED_TABLES) as write:
+        writer = _Writer(write, geo)
+        for lo, hi in _chunks(day_idx, CHUNK_TICKETS):
+            days, cols = day_idx[lo:hi], col_idx[lo:hi]
+            draft = make_drafts(days, cols, columns, period, places, next_id, settings, rng)
+            life = simulate(draft, places, period.now_s, settings, rng)
+            next_id += len(draft)
+            batches = [(draft, life)]
+            if len(life.reopen_pos):
+                again = reopen_drafts(draft, life.reopen_pos, life.reopen_at, next_id, settings)
+                again_life = simulate(again, places, period.now_s, settings, rng, allow_reopen=False)
+                batches.append((again, again_life))
+                next_id += len(again)
+            writer.write(batches)
+            if progress is not None:
+                progress(hi, len(day_idx))
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             for table in SERIAL_TABLES:  # explicit ids leave the sequences behind
@@ -130,6 +135,7 @@ def build_sample(
                         f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                     )
                 )
+    rollups.analyze(engine)  # the planners must know the sizes before the rollups read the tickets
     # The pages read pre-aggregated figures (data_access.rollups): build them from what was just written.
     rollups.rebuild(engine, now=now)
     return SampleSummary(
@@ -211,149 +217,24 @@ def _chunks(day_idx: np.ndarray, size: int) -> Iterator[tuple[int, int]]:
         lo = hi
 
 
-def _times(seconds: np.ndarray) -> list[dt.datetime | None]:
-    """Seconds since 1970 → naive datetimes; NaT (int64 min) → None."""
-    return seconds.astype("datetime64[s]").tolist()
-
-
-def _codes(values: np.ndarray, vocabulary: tuple[str, ...] | list[str]) -> list[str | None]:
-    return [vocabulary[v] if v >= 0 else None for v in values.tolist()]
-
-
-def _floats(values: np.ndarray) -> list[float | None]:
-    return [None if math.isnan(v) else v for v in values.tolist()]
-
-
 class _Writer:
-    """Turns drafts and lives into rows and inserts them, one transaction per chunk."""
+    """Turns drafts and lives into rows and hands them to `write` (bulk.bulk_loading), one batch per chunk."""
 
-    def __init__(self, engine: Engine, geo: Geography) -> None:
-        self.engine = engine
+    def __init__(self, write: Callable[[Batch], None], geo: Geography) -> None:
+        self.write_batch = write
         self.geo = geo
         self.tickets = self.events = self.callbacks = 0
-        self._event_id = self._callback_id = 1
 
     def write(self, batches: list[tuple[Draft, Life]]) -> None:
-        ticket_rows: list[dict] = []
-        personal_rows: list[dict] = []
-        event_rows: list[dict] = []
-        callback_rows: list[dict] = []
+        parts: dict[Table, list[rows.Columns]] = {table: [] for table in LOADED_TABLES}
         for draft, life in batches:
-            ticket_rows += self._tickets(draft, life, personal_rows)
-            event_rows += self._events(draft, life)
-            callback_rows += self._callbacks(draft, life)
-        with self.engine.begin() as conn:
-            conn.execute(Ticket.__table__.insert(), ticket_rows)
-            if personal_rows:
-                conn.execute(TicketPersonal.__table__.insert(), personal_rows)
-            if event_rows:
-                conn.execute(TicketEvent.__table__.insert(), event_rows)
-            if callback_rows:
-                conn.execute(Callback.__table__.insert(), callback_rows)
-        self.tickets += len(ticket_rows)
-        self.events += len(event_rows)
-        self.callbacks += len(callback_rows)
-
-    def _tickets(self, d: Draft, life: Life, personal_rows: list[dict]) -> list[dict]:
-        geo = self.geo
-        received = _times(d.rec)
-        grid = (d.channel == CH_GRID).tolist()
-        community = geo.cell_community[d.cell]
-        public = np.nonzero(d.channel != CH_GRID)[0]
-        phone_of: dict[int, str] = {}
-        if len(public):
-            sub = d.take(public)
-            phones = personal.phones(sub.caller)
-            names = personal.person_names(sub.caller)
-            places = personal.addresses(sub, geo)
-            texts = personal.contents(sub, places)
-            for k, pos in enumerate(public.tolist()):
-                phone_of[pos] = phones[k]
-                personal_rows.append(
-                    dict(
-                        ticket_id=int(d.id[pos]),
-                        caller_name=names[k],
-                        caller_phone=phones[k],
-                        address=places[k],
-                        content=texts[k],
-                    )
-                )
-        columns = dict(
-            id=d.id.tolist(),
-            channel=_codes(d.channel, vocab.CHANNELS),
-            kind=_codes(d.kind, vocab.KINDS),
-            category=[catalog.CATEGORIES[c].name for c in d.cat.tolist()],
-            subcategory=[SUB_NAMES[s] for s in d.sub.tolist()],
-            topic=[
-                catalog.TOPIC if catalog.CATEGORIES[c].name == catalog.TOPIC_CATEGORY else None
-                for c in d.cat.tolist()
-            ],
-            urgency=_codes(d.urgency, vocab.URGENCIES),
-            received_at=received,
-            dispatched_at=_times(life.dispatched),
-            signed_at=_times(life.signed),
-            contacted_at=_times(life.contacted),
-            contact_due_at=_times(d.contact_due),
-            due_at=_times(life.due),
-            closed_at=_times(life.closed),
-            status=_codes(life.status, vocab.STATUSES),
-            street_id=(geo.community_street[community] + 1).tolist(),
-            community_id=(community + 1).tolist(),
-            grid_cell_id=(d.cell + 1).tolist(),
-            lat=_floats(d.lat),
-            lon=_floats(d.lon),
-            lead_department_id=[v or None for v in d.lead.tolist()],
-            whistle=life.whistle.tolist(),
-            excluded=d.excluded.tolist(),
-            exclude_reason=[
-                catalog.EXCLUDE_REASONS[r][0] if r >= 0 else None for r in d.exclude_reason.tolist()
-            ],
-            reopened_from_id=[v or None for v in d.reopen_of.tolist()],
-            callback_at=_times(life.callback_at),
-            resolution=_codes(life.resolution, vocab.RESOLUTIONS),
-            satisfaction=_codes(life.satisfaction, vocab.SATISFACTIONS),
-        )
-        keys = list(columns)
-        rows = []
-        for i, values in enumerate(zip(*columns.values())):
-            row = dict(zip(keys, values))
-            row["ticket_no"] = f"{'WG' if grid[i] else 'GD'}{received[i]:%Y%m%d}{row['id']:07d}"
-            row["caller_hash"] = personal.caller_hash(phone_of[i]) if i in phone_of else None
-            rows.append(prepare_ticket(row))
-        return rows
-
-    def _events(self, d: Draft, life: Life) -> list[dict]:
-        pos, at, kind, dept, note = life.events.arrays()
-        ids = range(self._event_id, self._event_id + len(pos))
-        self._event_id += len(pos)
-        return [
-            dict(
-                id=i,
-                ticket_id=t,
-                at=a,
-                kind=vocab.EVENT_KINDS[k],
-                department_id=p or None,
-                note=NOTES[n] if n >= 0 else None,
-            )
-            for i, t, a, k, p, n in zip(
-                ids, d.id[pos].tolist(), _times(at), kind.tolist(), dept.tolist(), note.tolist()
-            )
-        ]
-
-    def _callbacks(self, d: Draft, life: Life) -> list[dict]:
-        pos, at, reached, res, sat = life.callbacks
-        order = np.lexsort((at, pos))
-        pos, at, reached, res, sat = pos[order], at[order], reached[order], res[order], sat[order]
-        ids = range(self._callback_id, self._callback_id + len(pos))
-        self._callback_id += len(pos)
-        return [
-            dict(id=i, ticket_id=t, at=a, reached=r, resolution=rs, satisfaction=st)
-            for i, t, a, r, rs, st in zip(
-                ids,
-                d.id[pos].tolist(),
-                _times(at),
-                reached.tolist(),
-                _codes(res, vocab.RESOLUTIONS),
-                _codes(sat, vocab.SATISFACTIONS),
-            )
-        ]
+            ticket_columns, personal_columns = rows.tickets(draft, life, self.geo)
+            parts[Ticket.__table__].append(ticket_columns)
+            parts[TicketPersonal.__table__].append(personal_columns)
+            parts[TicketEvent.__table__].append(rows.events(draft, life, self.events + 1))
+            parts[Callback.__table__].append(rows.callbacks(draft, life, self.callbacks + 1))
+            self.tickets += len(draft)
+            self.events += len(parts[TicketEvent.__table__][-1]["id"])
+            self.callbacks += len(parts[Callback.__table__][-1]["id"])
+        merged = {table: rows.concat(columns) for table, columns in parts.items()}
+        self.write_batch([(table, list(cols), zip(*cols.values())) for table, cols in merged.items()])

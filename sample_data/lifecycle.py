@@ -17,7 +17,17 @@ from metrics import vocab
 from metrics.deadlines import extend
 from metrics.settings import Settings
 from sample_data import catalog
-from sample_data.tickets import CH_GRID, U_COMPLEX, U_EMERGENCY, U_GENERAL, U_UTILITY, Draft, K, Places
+from sample_data.tickets import (
+    CH_GRID,
+    U_COMPLEX,
+    U_EMERGENCY,
+    U_GENERAL,
+    U_UTILITY,
+    Draft,
+    K,
+    Places,
+    per_day,
+)
 
 DAY, HOUR, MINUTE = 86_400, 3_600, 60
 NAT = np.iinfo(np.int64).min  # datetime64 NaT: "not (yet) happened"
@@ -194,10 +204,7 @@ def simulate(
         sel = extended & (d.urgency == u)
         ext_hours[sel] = np.where(rng.random(int(sel.sum())) < 0.6, short, long)
     ext_pos = np.nonzero(extended)[0]
-    if len(ext_pos):
-        old = d.due0[ext_pos].astype("datetime64[s]").tolist()
-        new = [extend(o, float(h), settings) for o, h in zip(old, ext_hours[ext_pos].tolist())]
-        due[ext_pos] = np.array(new, dtype="datetime64[s]").astype(np.int64)
+    due[ext_pos] = per_day(d.due0[ext_pos], ext_hours[ext_pos], lambda t, h: extend(t, float(h), settings))
 
     # 办结: on time for most, late for some (weak places more), stuck for weeks for a few.
     start = np.where(public, np.maximum(contact, sign), sign)

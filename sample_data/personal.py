@@ -106,5 +106,6 @@ def contents(d: Draft, places: list[str]) -> list[str]:
     return out
 
 
-def caller_hash(phone: str) -> str:
-    return hashlib.sha256((CALLER_SALT + phone).encode()).hexdigest()
+def caller_hashes(phones: list[str]) -> list[str]:
+    """The salted SHA-256 of each number (ticket.caller_hash)."""
+    return [hashlib.sha256((CALLER_SALT + p).encode()).hexdigest() for p in phones]

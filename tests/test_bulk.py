@@ -41,10 +41,8 @@ def test_values_read_back_as_if_sqlalchemy_had_inserted_them(conn):
     bulk-loaded reads back like the same row inserted through SQLAlchemy."""
     received = dt.datetime(2026, 11, 21, 23, 59, 59, 123456)
     awkward = "it's a \\ \t tab,\nnew line, 引号 \"'\" and \\N"
-    rows = {
-        "VIA_SA": _row("VIA_SA", received) | {"lat": 39.12345678901234, "whistle": True, "caller_hash": awkward},
-        "VIA_BULK": _row("VIA_BULK", received) | {"lat": 39.12345678901234, "whistle": True, "caller_hash": awkward},
-    }
+    extra = {"lat": 39.12345678901234, "whistle": True, "caller_hash": awkward}
+    rows = {ticket_no: _row(ticket_no, received) | extra for ticket_no in ("VIA_SA", "VIA_BULK")}
     conn.execute(T.insert(), [rows["VIA_SA"]])
     columns = [c for c in rows["VIA_BULK"] if c != "id"]
     load_rows(conn, T, columns, [tuple(rows["VIA_BULK"][c] for c in columns)])

@@ -64,11 +64,16 @@ DIGESTS = {
         "7e99cbfb98d410de97f6d266",
         3029,
     ),
-    "ticket_personal": ("ticket_id caller_name caller_phone address content", "646f6e4bf060a9fa767dd2eb", 2638),
+    "ticket_personal": (
+        "ticket_id caller_name caller_phone address content",
+        "646f6e4bf060a9fa767dd2eb",
+        2638,
+    ),
     "ticket_event": ("id ticket_id at kind department_id note", "fa27bbebe837919c7a81dae8", 13887),
     "callback": ("id ticket_id at reached resolution satisfaction", "245aeb5a1d2a04e0733a33c7", 2462),
 }
-TABLES = [m.__table__ for m in (District, Street, Community, GridCell, Department, Ticket, TicketPersonal, TicketEvent, Callback)]
+MODELS = (District, Street, Community, GridCell, Department, Ticket, TicketPersonal, TicketEvent, Callback)
+TABLES = [m.__table__ for m in MODELS]
 
 
 def _own_database(url: str) -> str:
@@ -79,11 +84,13 @@ def _own_database(url: str) -> str:
     try:
         if admin.dialect.name == "postgresql":
             with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": target.database}).first():
+                exists = text("SELECT 1 FROM pg_database WHERE datname = :d")
+                if not conn.execute(exists, {"d": target.database}).first():
                     conn.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
         else:
             with admin.begin() as conn:
-                conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{target.database}` CHARACTER SET utf8mb4")
+                create = f"CREATE DATABASE IF NOT EXISTS `{target.database}` CHARACTER SET utf8mb4"
+                conn.exec_driver_sql(create)
     finally:
         admin.dispose()
     return target.render_as_string(hide_password=False)
@@ -95,21 +102,25 @@ def _schema(engine) -> dict:  # type: ignore[no-untyped-def]
     insp = inspect(engine)
     out: dict = {}
     for table in TABLES:
-        out[table.name] = (
-            insp.get_pk_constraint(table.name)["constrained_columns"],
-            sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(table.name)),
-            sorted(tuple(sorted(u["column_names"])) for u in insp.get_unique_constraints(table.name)),
-            sorted((f["name"] or "", tuple(f["constrained_columns"]), f["referred_table"]) for f in insp.get_foreign_keys(table.name)),
+        name = table.name
+        out[name] = (
+            insp.get_pk_constraint(name)["constrained_columns"],
+            sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(name)),
+            sorted(tuple(sorted(u["column_names"])) for u in insp.get_unique_constraints(name)),
+            sorted(
+                (f["name"] or "", tuple(f["constrained_columns"]), f["referred_table"])
+                for f in insp.get_foreign_keys(name)
+            ),
         )
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            out["pg_indexes"] = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1")).scalars().all()
-            out["pg_constraints"] = conn.execute(
-                text(
-                    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
-                    "WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"
-                )
-            ).all()
+            indexes = "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1"
+            out["pg_indexes"] = conn.execute(text(indexes)).scalars().all()
+            constraints = (
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated "
+                "FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"
+            )
+            out["pg_constraints"] = conn.execute(text(constraints)).all()
     return out
 
 

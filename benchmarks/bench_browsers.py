@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
 ]
-BENCH_PASSWORD = "bench-12345"  # benchmark databases only (seed_demo_accounts does nothing where accounts exist)
+BENCH_PASSWORD = "bench-12345"  # set on the demo accounts of a benchmark database
 USERS = ("supervisor", "donghu", "nanhe")
 DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SIGNED_IN = '[data-testid="stSidebar"] [data-testid="stSelectbox"]'
@@ -56,13 +56,19 @@ def page_title(page: str) -> str:
 
 
 def ensure_accounts(url: str) -> None:
-    from data_access.accounts import seed_demo_accounts
+    """The demo accounts with the benchmark's password (a sample database's are random, printed once)."""
+    from data_access.accounts import find_account, seed_demo_accounts, set_password
     from data_access.engine import make_engine
     from metrics.clock import local_now
 
     engine = make_engine(url)
     with engine.begin() as conn:
         seed_demo_accounts(conn, now=local_now(), password=BENCH_PASSWORD)
+        for username in USERS:
+            account = find_account(conn, username)
+            if account is None:
+                raise RuntimeError(f"no account {username!r}: the benchmark needs a sample database")
+            set_password(conn, account.id, BENCH_PASSWORD)
     engine.dispose()
 
 

@@ -20,6 +20,10 @@ SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 DEMO_DB_PATH = PROJECT_ROOT / "sample_data" / "demo.db"
 DEMO_DB_URL = f"sqlite:///{DEMO_DB_PATH}"
 DATABASE_URL_ENV = "DATABASE_URL"
+# One app process serves every viewer's script from threads: enough connections that a busy minute does
+# not queue for one (SQLAlchemy's default is 5 + 10).
+POOL_SIZE = 10
+POOL_OVERFLOW = 20
 
 
 def resolve_database_url(environ: Mapping[str, str] | None = None, secrets_path: Path | None = None) -> str:
@@ -57,8 +61,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql"):
         # The dashboard's statements are small aggregates over indexes; PostgreSQL's JIT compiles any whose
         # estimated cost passes 100,000 and spent ~23 ms on each at 10,000,000 tickets, for nothing.
-        return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
-    return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                             connect_args={"options": "-c jit=off"})
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
 def redact(url: str) -> str:

@@ -221,6 +221,7 @@ def sum_counts(
 
 _PENDING_LOCK = threading.Lock()
 _PENDING: dict[str, tuple[tuple, pd.DataFrame]] = {}  # per database: (minute, rollup state) → corrections
+_COMPUTING: dict[str, threading.Lock] = {}  # per database: held while one reader computes them
 
 
 def pending_corrections(conn: Connection, now: dt.datetime) -> pd.DataFrame:
@@ -238,20 +239,29 @@ def pending_corrections(conn: Connection, now: dt.datetime) -> pd.DataFrame:
     tests writing in a transaction) it is read afresh: a shared entry must never hold uncommitted writes.
     """
     shared = bool(conn.get_execution_options().get("share_pending"))
+    if not shared:
+        return _read_pending(conn, now)
     stamp = (now, rollups.stamp(conn))
     url = conn.engine.url.render_as_string(hide_password=False)
-    if shared:
+    with _PENDING_LOCK:
+        computing = _COMPUTING.setdefault(url, threading.Lock())
+    # One reader computes; viewers arriving meanwhile (a minute's turn, a cold start) wait for its result
+    # instead of each reading the same pending tickets.
+    with computing:
         with _PENDING_LOCK:
             kept = _PENDING.get(url)
         if kept is not None and kept[0] == stamp:
             return kept[1]
-    scope = Scope.public_screen()  # no unit restriction; the strictest column check
-    stmt = _correction(scope, TicketFilter(), KEYS, tm.NOW_DEPENDENT, now, Plan())
-    frame = _counts_frame(fetch(conn, scope, stmt), KEYS, tm.NOW_DEPENDENT)
-    if shared:
+        frame = _read_pending(conn, now)
         with _PENDING_LOCK:
             _PENDING[url] = (stamp, frame)
     return frame
+
+
+def _read_pending(conn: Connection, now: dt.datetime) -> pd.DataFrame:
+    scope = Scope.public_screen()  # no unit restriction; the strictest column check
+    stmt = _correction(scope, TicketFilter(), KEYS, tm.NOW_DEPENDENT, now, Plan())
+    return _counts_frame(fetch(conn, scope, stmt), KEYS, tm.NOW_DEPENDENT)
 
 
 def _narrow(frame: pd.DataFrame, scope: Scope, flt: TicketFilter, raw_ranges: list[tuple[dt.date, dt.date]]) -> pd.DataFrame:

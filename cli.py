@@ -364,8 +364,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
+    from sqlalchemy.exc import SQLAlchemyError
     from tqdm import tqdm
 
+    from data_access import rollups
     from data_access.importers import ImportFailed, ImportOptions, ImportSetupError, import_file
     from data_access.importers.report import summary_lines
 
@@ -392,17 +394,28 @@ def cmd_import(args: argparse.Namespace) -> int:
             bars[0].total = max(rows, round(rows * total / done))
         bars[0].update(rows - bars[0].n)
 
+    def refresh_rollups() -> None:
+        # The rollups take in the days the import marked: what it committed, also when it failed part-way.
+        done = rollups.refresh(engine, now=local_now(settings.timezone))
+        if done.days:
+            print(f"rollups: refreshed {done.days} day(s) in {done.months} month(s) in {done.seconds:.1f} s")
+
     try:
         summary = import_file(engine, Path(args.file), options, settings, progress)
     except ImportSetupError as exc:
         raise CliError(str(exc)) from None
     except ImportFailed as exc:
         print("\n".join(summary_lines(exc.summary)))
+        try:
+            refresh_rollups()
+        except SQLAlchemyError:  # what stopped the import may stop this too; the marks wait for the next refresh
+            print("rollups not refreshed: run `cli.py rollup --refresh` once the database is back")
         raise CliError(str(exc), EXIT_FAILURE) from None
     finally:
         for bar in bars:
             bar.close()
     print("\n".join(summary_lines(summary)))
+    refresh_rollups()
     return 0
 
 

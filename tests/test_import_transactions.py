@@ -143,3 +143,36 @@ def test_importing_twice_changes_nothing_and_a_changed_row_is_updated(empty, exp
         callbacks = conn.execute(select(CB.c.at).join(T, T.c.id == CB.c.ticket_id).where(T.c.ticket_no == "G000")).all()
     assert category == "噪音扰民"
     assert len(callbacks) == 1  # the updated ticket's callback is replaced, not duplicated
+
+
+def test_all_or_nothing_counts_every_batch(empty, export, tmp_path):
+    """One transaction for the file still counts the rows and findings of all its batches, as batches do."""
+    single = import_file(empty, export, _options(tmp_path, transaction="single"))
+    assert (single.rows, single.progress.records, single.progress.loaded, single.progress.rejected) == (23, 23, 20, 3)
+    with empty.connect() as conn:
+        run = conn.execute(select(R).where(R.c.id == single.run_id)).mappings().one()
+    assert (run["rows_read"], run["rows_inserted"], run["checkpoint_records"]) == (23, 20, 23)
+    drop_schema(empty)
+    create_schema(empty)
+    batched = import_file(empty, export, _options(tmp_path, restart=True))
+    assert single.findings.rows() == batched.findings.rows()
+
+
+def test_an_import_marks_the_received_days_it_changed_for_the_rollups(empty, export, tmp_path):
+    from data_access import rollups
+    from data_access.schema import rollup_dirty
+
+    def marked_then_cleared() -> set[dt.date]:
+        with empty.begin() as conn:
+            days = rollups.dirty_days(conn)
+            conn.execute(rollup_dirty.delete())
+        return days
+
+    import_file(empty, export, _options(tmp_path))
+    assert marked_then_cleared() == {dt.date(2026, 11, 1 + i % 28) for i in range(23) if i % 7 != 6}
+    import_file(empty, export, _options(tmp_path))
+    assert marked_then_cleared() == set()  # nothing changed, nothing marked
+    moved = export.read_text(encoding="utf-8").replace("G000,2026-11-01 09:00", "G000,2026-11-05 09:00")
+    export.write_text(moved, encoding="utf-8")
+    import_file(empty, export, _options(tmp_path))
+    assert marked_then_cleared() == {dt.date(2026, 11, 1), dt.date(2026, 11, 5)}  # the old day and the new one

@@ -8,10 +8,11 @@ Modules, in the order a row travels:
   export encoding, .xlsx, JSON arrays and JSON Lines);
 - mapping (+ presets/*.toml) — which column is which field; format detection from the header;
 - values / vocabulary — timestamps, numbers, deadlines, yes/no and status words → codes;
-- rows — one record → a parsed row, or a reject with column and reason; findings for the rest;
+- cells / rows — a batch of records read a column at a time, then each record → a parsed row, or a reject
+  with column and reason; findings for the rest;
 - batch / areas / placement / geo — areas by name or code, point in polygon, GCJ-02/BD-09 → WGS-84,
   derived deadlines (writes.prepare_ticket);
-- writer — the portable upsert on the ticket number;
+- writer — the upsert on the ticket number (bulk loads through `data_access.bulk`);
 - seen / rejects / runs / pipeline / report — duplicates, the rejects file, the import_run checkpoint,
   the batch loop and its transactions, the printed summary;
 - boundaries — GeoJSON polygons validated, repaired or rejected, and tickets placed in them.

@@ -50,6 +50,7 @@ class Units:
     def __init__(self, conn: Connection, *, create: bool, district: tuple[str | None, str | None] = (None, None),
                  fallback_street: tuple[str | None, str | None] = (None, None)) -> None:
         self.create = create
+        self.created = 0  # units created so far: a change says cached resolutions may be stale
         self._district_spec = district
         self._fallback_spec = fallback_street
         self._district_id: int | None = None
@@ -72,6 +73,10 @@ class Units:
             self.community_by_name.setdefault((None, u.name), []).append(u)
         self.cell_by_name = {(u.parent_id, u.name): u for u in self.cells.values()}
 
+    def _new(self, conn: Connection, table, values: dict) -> int:  # type: ignore[no-untyped-def]
+        self.created += 1
+        return _insert(conn, table, values)
+
     # --- district -----------------------------------------------------------------------------------
     def district_id(self, conn: Connection) -> int:
         """The district new streets go into (see AreaOptions): named, the only one, or a new default."""
@@ -89,7 +94,7 @@ class Units:
         if found:
             self._district_id = int(found[0])
         else:
-            self._district_id = _insert(conn, D, dict(code=code, name=(name or code)[:NAME_LEN]))
+            self._district_id = self._new(conn, D, dict(code=code, name=(name or code)[:NAME_LEN]))
         return self._district_id
 
     # --- streets ------------------------------------------------------------------------------------
@@ -102,7 +107,7 @@ class Units:
             return None
         shown = (name or value)[:NAME_LEN]
         code = value if len(value) <= CODE_LEN and value not in self.streets else unit_code(shown, set(self.streets))
-        unit = Unit(_insert(conn, S, dict(code=code, name=shown, district_id=self.district_id(conn))), code, shown,
+        unit = Unit(self._new(conn, S, dict(code=code, name=shown, district_id=self.district_id(conn))), code, shown,
                     self.district_id(conn))
         self.streets[code] = unit
         self.street_by_name.setdefault(shown, unit)
@@ -114,7 +119,7 @@ class Units:
         found = self.streets.get(code)
         if found is not None:
             return found.id
-        unit = Unit(_insert(conn, S, dict(code=code, name=name, district_id=self.district_id(conn))), code, name,
+        unit = Unit(self._new(conn, S, dict(code=code, name=name, district_id=self.district_id(conn))), code, name,
                     self.district_id(conn))
         self.streets[code] = unit
         self.street_by_name.setdefault(name, unit)
@@ -150,7 +155,7 @@ class Units:
         shown = (name or value)[:NAME_LEN]
         parent_code = next((u.code for u in self.streets.values() if u.id == parent), "")
         code = unit_code(value, set(self.communities), parent_code)
-        unit = Unit(_insert(conn, C, dict(code=code, name=shown, street_id=parent)), code, shown, parent)
+        unit = Unit(self._new(conn, C, dict(code=code, name=shown, street_id=parent)), code, shown, parent)
         self.communities[code] = unit
         self.street_of[unit.id] = parent
         for key in {(parent, shown), (None, shown), (parent, value)}:
@@ -171,7 +176,7 @@ class Units:
             return found
         is_street = name in self.street_by_name or name.endswith(("街道办事处", "街道", "乡政府", "镇政府"))
         kind = vocab.DEPARTMENT_STREET if is_street else vocab.DEPARTMENT_AGENCY
-        self.departments[name] = _insert(conn, DEP, dict(name=name, kind=kind))
+        self.departments[name] = self._new(conn, DEP, dict(name=name, kind=kind))
         return self.departments[name]
 
 

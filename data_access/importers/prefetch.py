@@ -1,7 +1,9 @@
-"""Reading and parsing run one batch ahead of writing, in a second thread.
+"""Reading and parsing (and readying the tickets as far as that needs no database) run one batch ahead of
+writing, in a second thread.
 
 Parsing is Python work; writing mostly waits for the database (SQLite's C code and the PostgreSQL server
-run without the GIL). Overlapping them uses the second core. The queue holds at most DEPTH batches, so
+run without the GIL). Overlapping them uses the second core: the less Python the writing side does
+itself, the more of it overlaps the database's work. The queue holds at most DEPTH batches, so
 memory stays bounded; an error on either side stops both, and the worker's error is raised in the caller.
 """
 

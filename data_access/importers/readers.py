@@ -188,11 +188,13 @@ class CsvSource:
             self._line += len(lines)
             if fields is None:
                 yield Record(start, None, failure, raw="".join(lines)[:RAW_KEPT])
-            elif len(fields) == width and _ends_in_open_quote(fields, lines):
+            elif len(fields) == width and fields[-1].endswith(("\n", "\r")) and _ends_in_open_quote(fields, lines):
                 problem = "a quoted field that never closes (is the file cut off?)"
                 yield Record(start, None, problem, raw="".join(lines)[:RAW_KEPT])
             elif len(fields) == width:
-                yield _checked(Record(start, fields), self.header, self.encoding, lines)
+                record = Record(start, fields)
+                text = lines[0] if len(lines) == 1 else "".join(lines)
+                yield record if _clean(text) else _checked(record, self.header, self.encoding, lines)
             elif not any(f.strip() for f in fields):
                 continue  # a blank line, or one of only delimiters: not a row
             else:
@@ -235,6 +237,16 @@ def _ends_in_open_quote(fields: list[str], lines: list[str]) -> bool:
     keeps the line break, and the text does not end with the closing quote."""
     last = fields[-1] if fields else ""
     return last.endswith(("\n", "\r")) and not lines[-1].rstrip("\r\n").endswith('"')
+
+
+def _clean(text: str) -> bool:
+    """Whether text has neither undecodable bytes nor a NUL: the usual case, told without a regex scan
+    (UTF-8 encoding fails exactly on the surrogates that `surrogateescape` decoding leaves)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def _checked(record: Record, header: list[str], encoding: str | None, lines: list[str]) -> Record:

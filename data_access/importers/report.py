@@ -34,6 +34,8 @@ def summary_lines(summary: ImportSummary) -> list[str]:
         if len(rows) > FINDINGS_SHOWN:
             lines.append(f"  … {len(rows) - FINDINGS_SHOWN} more (see the import_finding table)")
     lines.extend(f"note: {note}" for note in summary.notes)
+    if summary.analyze_seconds is not None:
+        lines.append(f"planner statistics refreshed (ANALYZE) in {summary.analyze_seconds:.1f} s")
     rate = summary.rows / summary.elapsed if summary.elapsed > 0 else 0.0
     lines.append(f"{summary.status}: {summary.rows:,} rows in {summary.elapsed:.1f} s ({rate:,.0f} rows/s), run {summary.run_id}")
     return lines

@@ -27,6 +27,9 @@ class Stamp(NamedTuple):
     midnight_only: bool
 
 
+_fromisoformat = dt.datetime.fromisoformat
+
+
 def _midnight(at: dt.datetime) -> bool:
     return not (at.hour or at.minute or at.second)
 
@@ -82,28 +85,36 @@ class DateParser:
         self.formats = formats
 
     def __call__(self, value: object) -> Stamp:
-        if isinstance(value, dt.datetime):
-            return Stamp(value.replace(microsecond=0), _midnight(value))
-        if isinstance(value, dt.date):
-            return Stamp(dt.datetime.combine(value, dt.time()), True)
-        if not isinstance(value, str):
+        return Stamp(*self.parse(value))
+
+    def parse(self, value: object) -> tuple[dt.datetime, bool]:
+        """(time, midnight_only) as a plain tuple: what calling the parser returns, on an import's hot path."""
+        if isinstance(value, str):
+            text = value.strip()
+            # fromisoformat is C-fast and covers the API exports (2013-12-25T23:59:08.000, offsets, Z). It
+            # needs a four-digit year first: other text skips it (a failed attempt raises, which is slow).
+            if text[:4].isdigit():
+                try:
+                    at = _fromisoformat(text)
+                except ValueError:
+                    pass
+                else:
+                    return (at.replace(microsecond=0) if at.microsecond else at,
+                            len(text) <= 10 or not (at.hour or at.minute or at.second))
+            stamp = self._by_pattern(text)
+            if stamp is not None:
+                return stamp
+            for fmt in self.formats:
+                try:
+                    at = dt.datetime.strptime(text, fmt)
+                except ValueError:
+                    continue
+                return at.replace(microsecond=0), _midnight(at)
             raise BadValue(f"not a date: {value!r}")
-        text = value.strip()
-        try:
-            # fromisoformat is C-fast and covers the API exports (2013-12-25T23:59:08.000, offsets, Z).
-            at = dt.datetime.fromisoformat(text)
-            return Stamp(at.replace(microsecond=0) if at.microsecond else at, len(text) <= 10 or _midnight(at))
-        except ValueError:
-            pass
-        stamp = self._by_pattern(text)
-        if stamp is not None:
-            return stamp
-        for fmt in self.formats:
-            try:
-                at = dt.datetime.strptime(text, fmt)
-            except ValueError:
-                continue
-            return Stamp(at.replace(microsecond=0), _midnight(at))
+        if isinstance(value, dt.datetime):
+            return value.replace(microsecond=0), _midnight(value)
+        if isinstance(value, dt.date):
+            return dt.datetime.combine(value, dt.time()), True
         raise BadValue(f"not a date: {value!r}")
 
     def _by_pattern(self, text: str) -> Stamp | None:
@@ -161,8 +172,20 @@ _HOURS_PER_UNIT = {"小时": 1, "h": 1, "hour": 1, "hours": 1, "天": 24, "日":
                    "分钟": 1 / 60, "min": 1 / 60}
 
 
-def parse_duration_until(value: object, received: dt.datetime, number_unit: str | None) -> dt.datetime:
-    """A deadline written as a span from receipt (办理时限 "7天", "24小时", "15个工作日", "2h")."""
+class Span(NamedTuple):
+    """A time limit written as a span from receipt (办理时限 "7天", "24小时", "15个工作日", "2h")."""
+
+    delta: dt.timedelta | None  # natural time; None for working days
+    working_days: int = 0
+
+    def after(self, start: dt.datetime) -> dt.datetime:
+        if self.delta is None:
+            return add_working_days(start, self.working_days)
+        return start + self.delta
+
+
+def parse_duration(value: object, number_unit: str | None) -> Span:
+    """A time limit written as a span; `number_unit` is the unit of a bare number (BadValue without one)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) or (
         isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", value)
     ):
@@ -176,8 +199,13 @@ def parse_duration_until(value: object, received: dt.datetime, number_unit: str 
     if unit in ("工作日",) or unit.startswith("working"):
         if amount != int(amount):
             raise BadValue(f"working days must be whole: {value!r}")
-        return add_working_days(received, int(amount))
-    return received + dt.timedelta(hours=amount * _HOURS_PER_UNIT[unit])
+        return Span(None, int(amount))
+    return Span(dt.timedelta(hours=amount * _HOURS_PER_UNIT[unit]))
+
+
+def parse_duration_until(value: object, received: dt.datetime, number_unit: str | None) -> dt.datetime:
+    """A deadline written as a span from receipt (办理时限 "7天", "24小时", "15个工作日", "2h")."""
+    return parse_duration(value, number_unit).after(received)
 
 
 YES_WORDS = frozenset({"是", "有", "y", "yes", "true", "t", "1", "√", "已剔除", "已吹哨"})

@@ -1,21 +1,40 @@
 """Upsert of a batch on the ticket number, portable across SQLite, PostgreSQL and MariaDB.
 
-Select the batch's ticket numbers that exist; insert the new rows with Core executemany; update only the
-rows whose values differ (compared after the round trip each database makes: whole seconds, MariaDB's
-single-precision FLOAT); leave equal rows alone. A second import of the same file therefore writes nothing
-and reports every row unchanged. Personal data goes to `ticket_personal` only; an answered callback becomes
-a `callback` attempt and the ticket's counted result, as `writes.record_callback` does.
+One query reads the batch's stored tickets with their personal rows; new rows are bulk-loaded
+(`data_access.bulk.load_rows`: COPY on PostgreSQL, with ids drawn from the sequence beforehand; elsewhere
+the ids are read back by ticket number); only the rows whose values differ are updated (compared after the
+round trip each database makes: whole seconds, MariaDB's single-precision FLOAT); equal rows are left
+alone. A second import of the same file therefore writes nothing and reports every row unchanged. Personal
+data goes to `ticket_personal` only; an answered callback becomes a `callback` attempt and the ticket's
+counted result, as `writes.record_callback` does. Every write marks the received days it touched for the
+rollups (`rollups.mark_days`), in the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Row,
+    String,
+    any_,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    select,
+    text,
+    update,
+)
 
 from data_access import rollups
+from data_access.bulk import load_rows
 from data_access.importers.batch import Ready
 from data_access.schema import Callback, Ticket, TicketEvent, TicketPersonal
 from metrics import vocab
@@ -26,8 +45,22 @@ CB = Callback.__table__
 E = TicketEvent.__table__
 TICKET_COLUMNS = tuple(c.name for c in T.columns if c.name != "id")
 PERSONAL_COLUMNS = ("caller_name", "caller_phone", "address", "content")
+CALLBACK_COLUMNS = ("ticket_id", "at", "reached", "resolution", "satisfaction")
+EVENT_COLUMNS = ("ticket_id", "at", "kind", "department_id", "note")
 FLOAT_TOLERANCE = 1e-5  # degrees (~1 m): MariaDB's FLOAT keeps ~7 significant digits
 IN_CHUNK = 5000  # ticket numbers per IN (...) list (SQLite allows 32,766 parameters)
+
+ticket_values = itemgetter(*TICKET_COLUMNS)  # a prepared ticket dict → its values in TICKET_COLUMNS order
+personal_values = itemgetter(*PERSONAL_COLUMNS)
+NO_PERSONAL = (None,) * len(PERSONAL_COLUMNS)
+# Positions in a stored row (TICKET_COLUMNS then PERSONAL_COLUMNS) compared exactly, and with a tolerance.
+_FLOATS = tuple(i for i, c in enumerate(TICKET_COLUMNS) if c in ("lat", "lon"))
+_exact = itemgetter(*(i for i in range(len(TICKET_COLUMNS) + len(PERSONAL_COLUMNS)) if i not in _FLOATS))
+# The sequence is named by a parameter (one lookup per statement): pg_get_serial_sequence in the query would
+# be evaluated once per id, ten times the cost of the ids themselves.
+_SEQUENCE = text("SELECT pg_get_serial_sequence('ticket', 'id')")
+_NEXT_IDS = text("SELECT nextval(CAST(:seq AS regclass)) FROM generate_series(1, :n)")
+_RECEIVED, _CALLBACK_AT = (1 + TICKET_COLUMNS.index(c) for c in ("received_at", "callback_at"))  # in a stored row
 
 
 @dataclass
@@ -59,30 +92,60 @@ def ticket_key(ticket_no: str) -> str:
     return ticket_no.casefold()
 
 
-def existing_tickets(conn: Connection, numbers: list[str], *columns: Any) -> dict[str, dict[str, Any]]:
-    """Stored rows of the ticket numbers that exist (all columns, or `columns`), by ticket_key."""
-    found: dict[str, dict[str, Any]] = {}
-    stmt = select(*columns, T.c.ticket_no) if columns else select(T)
+def _numbered(conn: Connection, numbers: list[str]):  # type: ignore[no-untyped-def]
+    """`ticket.ticket_no IN numbers` as one bound value where the database allows it: compiling and binding
+    thousands of separate parameters per batch costs more than the lookup itself."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        return T.c.ticket_no == any_(bindparam("numbers", numbers, type_=ARRAY(String)))
+    if dialect == "sqlite":
+        listed = select(literal_column("value")).select_from(func.json_each(bindparam("numbers", json.dumps(numbers))))
+        return T.c.ticket_no.in_(listed)
+    return T.c.ticket_no.in_(numbers)
+
+
+def stored_tickets(conn: Connection, numbers: list[str]) -> dict[str, Row]:  # type: ignore[type-arg]
+    """The stored tickets of the ticket numbers that exist, by ticket_key: rows of id, then the values in
+    TICKET_COLUMNS + PERSONAL_COLUMNS order (the personal ones None when the ticket has no personal row)."""
+    found: dict[str, Row] = {}  # type: ignore[type-arg]
+    stmt = select(T.c.id, *(T.c[c] for c in TICKET_COLUMNS), *(P.c[c] for c in PERSONAL_COLUMNS)).select_from(
+        T.outerjoin(P, P.c.ticket_id == T.c.id))
+    number_at = 1 + TICKET_COLUMNS.index("ticket_no")
     for chunk in _chunks(numbers):
-        for row in conn.execute(stmt.where(T.c.ticket_no.in_(chunk))).mappings():
-            found[ticket_key(row["ticket_no"])] = dict(row)
+        for row in conn.execute(stmt.where(_numbered(conn, chunk))):
+            found[ticket_key(row[number_at])] = row
     return found
 
 
-def _personal_of(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
-    found: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(ids):
-        for row in conn.execute(select(P).where(P.c.ticket_id.in_(chunk))).mappings():
-            found[row["ticket_id"]] = dict(row)
-    return found
+def ticket_ids(conn: Connection, numbers: list[str]) -> dict[str, int]:
+    """The ids of these ticket numbers, by ticket_key."""
+    ids: dict[str, int] = {}
+    for chunk in _chunks(numbers):
+        for tid, number in conn.execute(select(T.c.id, T.c.ticket_no).where(_numbered(conn, chunk))):
+            ids[ticket_key(number)] = tid
+    return ids
 
 
-def _differs(new: Ready, old: dict[str, Any], old_personal: dict[str, Any] | None) -> bool:
-    if any(not _same(new.ticket[c], old[c]) for c in TICKET_COLUMNS):
-        return True
-    mine = new.personal or {}
-    theirs = old_personal or {}
-    return any(not _same(mine.get(c), theirs.get(c)) for c in PERSONAL_COLUMNS)
+def _insert_tickets(conn: Connection, new_rows: list[tuple[Ready, tuple]]) -> list[int]:  # type: ignore[type-arg]
+    """Bulk-load new tickets; their ids in order. PostgreSQL draws the ids from the ticket sequence first
+    (COPY returns nothing); elsewhere they are read back by ticket number."""
+    if conn.dialect.name == "postgresql":
+        sequence = conn.execute(_SEQUENCE).scalar_one()
+        ids = conn.execute(_NEXT_IDS, {"seq": sequence, "n": len(new_rows)}).scalars().all()
+        load_rows(conn, T, ("id", *TICKET_COLUMNS), [(tid, *values) for tid, (_, values) in zip(ids, new_rows)])
+        return ids
+    load_rows(conn, T, TICKET_COLUMNS, [values for _, values in new_rows])
+    found = ticket_ids(conn, [r.ticket["ticket_no"] for r, _ in new_rows])
+    return [found[ticket_key(r.ticket["ticket_no"])] for r, _ in new_rows]
+
+
+def _differs(new: tuple, old: tuple) -> bool:  # type: ignore[type-arg]
+    """Whether a row's values (TICKET_COLUMNS + PERSONAL_COLUMNS) differ from the stored ones, by `_same`;
+    for a row that is not exactly equal (the caller tries that first, in C): MariaDB's FLOAT coordinates
+    or a real change."""
+    if _exact(new) == _exact(old):  # only the coordinates differ: within the tolerance?
+        return any(not _same(new[i], old[i]) for i in _FLOATS)
+    return any(not _same(a, b) for a, b in zip(new, old))
 
 
 def write_batch(conn: Connection, rows: list[Ready]) -> BatchCounts:
@@ -90,26 +153,26 @@ def write_batch(conn: Connection, rows: list[Ready]) -> BatchCounts:
     counts = BatchCounts()
     if not rows:
         return counts
-    old = existing_tickets(conn, [r.ticket["ticket_no"] for r in rows])
-    old_personal = _personal_of(conn, [o["id"] for o in old.values()])
-    new_rows: list[Ready] = []
-    changed: list[tuple[Ready, dict[str, Any]]] = []
+    old = stored_tickets(conn, [r.ticket["ticket_no"] for r in rows])
+    new_rows: list[tuple[Ready, tuple]] = []  # type: ignore[type-arg]
+    changed: list[tuple[Ready, tuple, Row]] = []  # type: ignore[type-arg]
     for r in rows:
+        values = ticket_values(r.ticket)
         stored = old.get(ticket_key(r.ticket["ticket_no"]))
         if stored is None:
-            new_rows.append(r)
-        elif _differs(r, stored, old_personal.get(stored["id"])):
-            changed.append((r, stored))
-        else:
+            new_rows.append((r, values))
+            continue
+        full, kept = values + (personal_values(r.personal) if r.personal else NO_PERSONAL), stored[1:]
+        if full == kept or not _differs(full, kept):
             counts.unchanged += 1
+        else:
+            changed.append((r, values, stored))
     # The rollups learn which received days changed (the old day too, if a row moved to another day).
-    rollups.mark_days(conn, [r.ticket["received_at"] for r in new_rows]
-                      + [day for r, old in changed for day in (r.ticket["received_at"], _as_day(old["received_at"]))])
+    rollups.mark_days(conn, [r.ticket["received_at"] for r, _ in new_rows]
+                      + [day for r, _, s in changed for day in (r.ticket["received_at"], _as_day(s[_RECEIVED]))])
     if new_rows:
-        conn.execute(insert(T), [r.ticket for r in new_rows])
-        ids = {k: o["id"] for k, o in existing_tickets(conn, [r.ticket["ticket_no"] for r in new_rows], T.c.id).items()}
-        own = [(ids[ticket_key(r.ticket["ticket_no"])], r) for r in new_rows]
-        _write_personal(conn, [(tid, r.personal) for tid, r in own if r.personal])
+        own = list(zip(_insert_tickets(conn, new_rows), (r for r, _ in new_rows)))
+        _write_personal(conn, [(tid, r) for tid, r in own if r.personal])
         _write_callbacks(conn, [(tid, r.callback) for tid, r in own if r.callback])
         counts.inserted = len(new_rows)
     if changed:
@@ -122,37 +185,33 @@ def _as_day(value: Any) -> dt.date:
     return dt.datetime.fromisoformat(value).date() if isinstance(value, str) else value.date()
 
 
-def _update_changed(conn: Connection, changed: list[tuple[Ready, dict[str, Any]]]) -> None:
+def _update_changed(conn: Connection, changed: list[tuple[Ready, tuple, Row]]) -> None:  # type: ignore[type-arg]
     # Bind names differ from the column names: SQLAlchemy reserves those for its own SET parameters.
     stmt = update(T).where(T.c.id == bindparam("_id")).values({c: bindparam(f"v_{c}") for c in TICKET_COLUMNS})
-    conn.execute(stmt, [{"_id": old["id"], **{f"v_{c}": r.ticket[c] for c in TICKET_COLUMNS}} for r, old in changed])
-    for chunk in _chunks([old["id"] for _, old in changed]):
+    conn.execute(stmt, [{"_id": s[0], **{f"v_{c}": v for c, v in zip(TICKET_COLUMNS, values)}}
+                        for _, values, s in changed])
+    for chunk in _chunks([s[0] for _, _, s in changed]):
         conn.execute(delete(P).where(P.c.ticket_id.in_(chunk)))
-    _write_personal(conn, [(old["id"], r.personal) for r, old in changed if r.personal])
+    _write_personal(conn, [(s[0], r) for r, _, s in changed if r.personal])
     # The callback this importer wrote (at the old callback time, or at the new attempt's time) is replaced.
-    stale = [dict(tid=old["id"], at=at) for r, old in changed
-             for at in {old["callback_at"], r.callback[0] if r.callback else None} if at is not None]
+    stale = [dict(tid=s[0], at=at) for r, _, s in changed
+             for at in {s[_CALLBACK_AT], r.callback[0] if r.callback else None} if at is not None]
     if stale:
         conn.execute(delete(CB).where(CB.c.ticket_id == bindparam("tid"), CB.c.at == bindparam("at")), stale)
         conn.execute(delete(E).where(E.c.ticket_id == bindparam("tid"), E.c.at == bindparam("at"),
                                      E.c.kind == vocab.EVENT_CALLBACK), stale)
-    _write_callbacks(conn, [(old["id"], r.callback) for r, old in changed if r.callback])
+    _write_callbacks(conn, [(s[0], r.callback) for r, _, s in changed if r.callback])
 
 
-def _write_personal(conn: Connection, items: list[tuple[int, dict[str, Any] | None]]) -> None:
-    rows = [{"ticket_id": tid, **personal} for tid, personal in items if personal]
-    if rows:
-        conn.execute(insert(P), rows)
+def _write_personal(conn: Connection, items: list[tuple[int, Ready]]) -> None:
+    if items:
+        load_rows(conn, P, ("ticket_id", *PERSONAL_COLUMNS), [(tid, *personal_values(r.personal)) for tid, r in items])
 
 
 def _write_callbacks(conn: Connection, items: list[tuple[int, tuple]]) -> None:  # type: ignore[type-arg]
     if not items:
         return
-    conn.execute(insert(CB), [
-        dict(ticket_id=tid, at=at, reached=reached, resolution=resolution, satisfaction=satisfaction)
-        for tid, (at, reached, resolution, satisfaction) in items
+    load_rows(conn, CB, CALLBACK_COLUMNS, [
+        (tid, at, reached, resolution, satisfaction) for tid, (at, reached, resolution, satisfaction) in items
     ])
-    conn.execute(insert(E), [
-        dict(ticket_id=tid, at=at, kind=vocab.EVENT_CALLBACK, department_id=None, note=None)
-        for tid, (at, *_rest) in items
-    ])
+    load_rows(conn, E, EVENT_COLUMNS, [(tid, at, vocab.EVENT_CALLBACK, None, None) for tid, (at, *_rest) in items])

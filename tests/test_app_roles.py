@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -104,7 +105,8 @@ def tickets(at: AppTest) -> str | None:
 
 
 def ignored(at: AppTest) -> str:
-    return " ".join(w.value for w in at.sidebar.warning)
+    """The sidebar's notices as shown: markdown escapes (ui.i18n.literal) taken out."""
+    return re.sub(r"\\(.)", r"\1", " ".join(w.value for w in at.sidebar.warning))
 
 
 def messages(at: AppTest) -> str:
@@ -467,3 +469,31 @@ def test_the_demo_database_shows_the_demo_accounts_on_the_sign_in_page(app_db, m
 
 def test_no_demo_hint_on_another_database(app_db):
     assert accounts.DEMO_PASSWORD not in " ".join(c.value for c in open_app().caption)
+
+
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("channel", "[会话异常，点此重新验证](http://evil.example/login)"),
+        ("community", "![](http://evil.example/t.png?who=x)"),
+        ("category", "<img src=x onerror=alert(1)> http://evil.example www.evil.example a@evil.example $x^2$"),
+    ],
+)
+def test_url_values_in_notices_are_text_never_markdown(app_db, param, value):
+    """A rejected URL value is echoed as plain text: no link, no image, no HTML, no autolink, no formula."""
+    from ui.i18n import literal
+
+    at = signed_in("donghu", **{param: value})
+    shown = " ".join(w.value for w in at.sidebar.warning)
+    assert literal(value) in shown
+    assert value not in shown  # only in its escaped form: every bracket, colon, dot and slash escaped
+    for raw in ("](", "![", "http://", "www.", "<img", "@evil", "$x"):
+        assert not re.search(r"(?<!\\)" + re.escape(raw), shown), raw  # never without its backslash
+
+
+def test_literal_escapes_every_markdown_character():
+    from ui.i18n import literal
+
+    assert literal("东湖街道") == "东湖街道"
+    assert literal("[a](b)") == r"\[a\]\(b\)"
+    assert literal("*x*\n# y") == r"\*x\* \# y"

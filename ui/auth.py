@@ -37,7 +37,7 @@ from metrics.clock import local_now
 from metrics.settings import Settings
 from ui import keys
 from ui.data import engine_for
-from ui.i18n import LANGUAGES, t
+from ui.i18n import LANGUAGES, literal, t
 
 # Test-only seam: with DASHBOARD_TEST_MODE=1 in the environment, an Account in session state under
 # keys.TEST_ACCOUNT is signed in without the form (AppTest). Never set it on a deployment.
@@ -253,7 +253,7 @@ def render_sign_in(url: str, settings: Settings) -> None:
                 try:
                     st.login()
                 except StreamlitAuthError as exc:  # Authlib missing, or [auth] incomplete: the operator's to fix
-                    st.error(t("auth.oidc_unavailable", problem=str(exc).strip().splitlines()[0]), icon=":material/error:")
+                    st.error(t("auth.oidc_unavailable", problem=literal(str(exc).strip().splitlines()[0])), icon=":material/error:")
             if st.user.get("is_logged_in") and st.button(t("auth.oidc_sign_out"), key=keys.SIGN_OUT):
                 st.logout()
         if is_demo_url(url):
@@ -267,7 +267,7 @@ def render_account_box(viewer: Viewer, street_name: str | None) -> None:
     with st.sidebar:
         st.divider()
         unit = street_name if account.street_id is not None else t("auth.whole_district")
-        st.caption(t("auth.signed_in_as", name=account.display_name, role=t(f"auth.role.{account.role}"), unit=unit or "—"))
+        st.caption(t("auth.signed_in_as", name=literal(account.display_name), role=t(f"auth.role.{account.role}"), unit=literal(unit or "—")))
         if st.button(t("auth.sign_out"), key=keys.SIGN_OUT, icon=":material/logout:"):
             end_session("signed_out")
             st.rerun()

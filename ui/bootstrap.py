@@ -13,7 +13,7 @@ from data_access.accounts import DEMO_PASSWORD, seed_demo_accounts
 from data_access.engine import DEMO_DB_PATH, DEMO_DB_URL, make_engine, redact
 from metrics.clock import local_now
 from metrics.settings import Settings
-from ui.i18n import t
+from ui.i18n import literal, t
 
 _BUILD_LOCK = threading.Lock()
 
@@ -80,6 +80,6 @@ def database_problem(url: str) -> str | None:
 
 def stop_on_database_problem(url: str, problem: str) -> None:
     """Show what failed and what to check, then stop the page (no stack trace)."""
-    st.error(t("app.db_unreachable", url=redact(url), problem=problem), icon=":material/error:")
+    st.error(t("app.db_unreachable", url=literal(redact(url)), problem=literal(problem)), icon=":material/error:")
     st.info(t("app.db_what_to_check", demo=DEMO_DB_URL))
     st.stop()

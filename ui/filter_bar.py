@@ -17,7 +17,7 @@ from metrics import periods, vocab
 from metrics.settings import Settings
 from ui import data, keys
 from ui.filters import CUSTOM, PERIOD_CHOICES, Catalogue, FilterState, parse_query_params, to_query_params
-from ui.i18n import LANGUAGES, t, translator
+from ui.i18n import LANGUAGES, literal, t, translator
 
 
 # The "all units" choice of the street/community boxes (a selectbox's None means "nothing chosen").
@@ -154,7 +154,7 @@ def render_filter_bar(url: str, scope: Scope, settings: Settings, now: dt.dateti
             format_func=lambda c: tr(f"vocab.channel.{c}"), placeholder=t("filter.all_channels"),
         )
         for name, value in st.session_state.get(keys.URL_PROBLEMS) or []:
-            st.warning(t("filter.url_ignored", name=name, value=value), icon=":material/warning:")
+            st.warning(t("filter.url_ignored", name=literal(name), value=literal(value)), icon=":material/warning:")
 
     state = FilterState(
         street=street or None, community=community or None, period=period, since=since, until=until,

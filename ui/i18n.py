@@ -74,3 +74,17 @@ def translator() -> Callable[..., str]:
     """`t` bound to the viewer's language now — for a widget's `format_func`, which Streamlit may call
     outside the script run (AppTest does, when it switches pages), where the session cannot be read."""
     return partial(translate, current_language())
+
+
+_MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:@&=\"'/%^?;,"} |
+                                  {"\n": " ", "\r": " ", "\t": " "})
+
+
+def literal(value: Any) -> str:
+    """`value` as plain text inside Streamlit markdown (st.markdown, st.warning, st.subheader, captions,
+    widget labels): every ASCII punctuation character backslash-escaped (CommonMark shows an escaped
+    character as itself), line breaks made spaces. So a URL parameter or a name from the data cannot become
+    a link (`[x](http://…)`), an image that the browser fetches (`![](…)`), an autolink (`http://…`,
+    `www.…`, `a@b.c`), emphasis, a heading, a formula (`$…$`) or HTML. Pass every value that came from a URL
+    or the database through this before it goes into markdown."""
+    return str(value).translate(_MARKDOWN_ESCAPES)

@@ -40,7 +40,7 @@ from metrics.settings import Settings
 from ui import data_overdue, keys
 from ui.charts import show_chart
 from ui.filter_bar import PageContext
-from ui.i18n import t
+from ui.i18n import literal, t
 from ui.kpi import metric_help
 
 # A district's overdue list is thousands of rows; past this many the list (and its exports) stop, with a
@@ -294,9 +294,32 @@ def export_frame(frame: pd.DataFrame, yes: str, no: str) -> pd.DataFrame:
     return out
 
 
+# A text cell starting with one of these is read as a formula by Excel, LibreOffice and Google Sheets
+# (OWASP, "CSV Injection"): `=HYPERLINK(...)` in an imported category or community name would become a live
+# link or worse in the recipient's spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def as_text(value: object) -> object:
+    """A text value that a spreadsheet would run as a formula, prefixed with an apostrophe (shown as the
+    plain text, never evaluated); other values unchanged. Numbers stay numbers (−3 is not text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object:
+            out[name] = out[name].map(as_text)
+    out.columns = [as_text(str(c)) for c in out.columns]
+    return out
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
-    return frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M").encode("utf-8-sig")
+    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly; formula-like text neutralised."""
+    return _neutralised(frame).to_csv(index=False, date_format="%Y-%m-%d %H:%M").encode("utf-8-sig")
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet_title: str) -> bytes:
@@ -304,9 +327,14 @@ def xlsx_bytes(frame: pd.DataFrame, sheet_title: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = sheet_title[:31]  # Excel's limit on sheet names
-    sheet.append(list(frame.columns))
+    sheet.append([str(c) for c in frame.columns])
     for row in frame.itertuples(index=False):
         sheet.append([None if pd.isna(v) else v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in row])
+    # openpyxl stores every string that begins with "=" as a formula: every text cell is written as text.
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str) and cell.data_type != "s":
+                cell.data_type = "s"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -373,7 +401,7 @@ def render_overdue_list(ctx: PageContext, flt: TicketFilter, *, key_prefix: str,
     hours = f"{ctx.settings.due_soon_hours:g}"
     departments = data_overdue.overdue_departments(ctx.url, ctx.scope, flt, ctx.now, ctx.settings.due_soon_hours)
     if departments.empty:
-        st.info(t("overdue.none_in_unit", unit=unit_label(ctx, flt), hours=hours))
+        st.info(t("overdue.none_in_unit", unit=literal(unit_label(ctx, flt)), hours=hours))
         return
     view = overdue_filters(ctx, departments, key_prefix=key_prefix)
     summary = data_overdue.overdue_summary(ctx.url, ctx.scope, flt, view, ctx.now, ctx.settings.due_soon_hours)

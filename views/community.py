@@ -11,7 +11,7 @@ from metrics import rates
 from ui import data, keys
 from ui.filter_bar import page_context
 from ui.funnel_view import render_funnel
-from ui.i18n import t
+from ui.i18n import literal, t
 from ui.kpi import kpi_row
 from ui.map_layers import render_cell_map
 from ui.overdue_view import render_overdue_list
@@ -36,7 +36,7 @@ row = ctx.communities[ctx.communities["code"] == code].iloc[0]
 community_id, street_id = int(row["id"]), int(row["street_id"])
 flt = replace(ctx.flt, street_ids=None, community_ids=(community_id,))
 previous_flt = replace(ctx.previous_flt, street_ids=None, community_ids=(community_id,))
-st.subheader(t("community.heading", community=row["name"], street=row["street_name"], since=ctx.since, until=ctx.until))
+st.subheader(t("community.heading", community=literal(row["name"]), street=literal(row["street_name"]), since=ctx.since, until=ctx.until))
 
 counts, median = data.headline_counts(ctx.url, ctx.scope, flt, ctx.now)
 prev_counts, prev_median = data.headline_counts(ctx.url, ctx.scope, previous_flt, ctx.now)
@@ -53,7 +53,7 @@ ranking = ranking_frame(
 )
 mine = ranking[ranking["community_id"] == community_id].iloc[0]
 if bool(mine["ranked"]):
-    st.markdown(t("community.rank", rank=int(mine["rank"]), of=int(ranking["ranked"].sum()), street=row["street_name"]))
+    st.markdown(t("community.rank", rank=int(mine["rank"]), of=int(ranking["ranked"].sum()), street=literal(row["street_name"])))
 else:
     st.markdown(t("community.not_ranked", reason=t(f"ranking.reason.{mine['unranked_reason']}"), n=ctx.settings.min_ranked_tickets))
 

@@ -9,7 +9,7 @@ import streamlit as st
 from metrics.map_scale import MEASURES
 from ui import data_map, keys
 from ui.filter_bar import page_context
-from ui.i18n import t
+from ui.i18n import literal, t
 from ui.map_layers import render_cell_map, render_open_tickets
 
 ctx = page_context()
@@ -33,7 +33,7 @@ cell = render_cell_map(ctx, ctx.flt, measure=measure or "tickets", key=keys.GRID
 figures = data_map.cell_figures(ctx.url, ctx.scope, ctx.flt, ctx.now).set_index("grid_cell_id")
 if cell is not None and cell in figures.index:
     row = figures.loc[cell]
-    st.subheader(t("grid_map.open_heading", cell=row["name"], community=row["community_name"], street=row["street_name"]))
+    st.subheader(t("grid_map.open_heading", cell=literal(row["name"]), community=literal(row["community_name"]), street=literal(row["street_name"])))
     if row["open"]:
         st.caption(t("grid_map.open_caption", open=int(row["open"]), overdue=int(row["open_overdue"]), since=ctx.since, until=ctx.until))
     render_open_tickets(data_map.open_tickets(ctx.url, ctx.scope, ctx.flt, cell, ctx.now), int(row["open"]))

@@ -77,18 +77,29 @@ _PASSWORD_MESSAGES = {
 
 
 def verify_password(password: str, hashed: str | None) -> bool:
-    """Whether `password` matches a stored bcrypt hash (False for no hash or a malformed one)."""
-    if not hashed or len(password.encode("utf-8")) > BCRYPT_MAX_BYTES:
-        return False
+    """Whether `password` matches a stored bcrypt hash (False for no hash, a malformed one, or a password
+    longer than bcrypt reads). Every case runs exactly one full bcrypt check — against a throwaway hash
+    when there is nothing to check against — so the time taken does not tell an account without a password
+    (single sign-on only), a malformed hash or an over-long password from a wrong password."""
+    encoded = password.encode("utf-8")
+    usable = bool(hashed) and len(encoded) <= BCRYPT_MAX_BYTES
     try:
-        return bcrypt.checkpw(password.encode("utf-8"), hashed.encode("ascii"))
-    except ValueError:
+        target = (hashed if usable else _dummy_hash()).encode("ascii")  # type: ignore[union-attr]
+        matches = bcrypt.checkpw(encoded[:BCRYPT_MAX_BYTES], target)
+    except ValueError:  # a stored hash bcrypt cannot read: check the throwaway one instead
+        bcrypt.checkpw(encoded[:BCRYPT_MAX_BYTES], _dummy_hash().encode("ascii"))
         return False
+    return matches and usable
 
 
 @cache
+def _throwaway_hash(rounds: int) -> str:
+    return bcrypt.hashpw(secrets.token_bytes(16).hex().encode(), bcrypt.gensalt(rounds)).decode("ascii")
+
+
 def _dummy_hash() -> str:
-    return bcrypt.hashpw(secrets.token_bytes(16).hex().encode(), bcrypt.gensalt(BCRYPT_ROUNDS)).decode("ascii")
+    """A hash of a random password at the current work factor, to check against when there is no real one."""
+    return _throwaway_hash(BCRYPT_ROUNDS)
 
 
 # --- reading -----------------------------------------------------------------------------------------

@@ -420,3 +420,35 @@ def test_sample_leaves_the_demo_usable(tmp_path, capsys, monkeypatch):
         assert accounts.authenticate(c, "nanhe", printed["nanhe"], now=NOW, settings=DEFAULT_SETTINGS).status == "ok"
         assert accounts.find_account(c, "nanhe").street_id == accounts.resolve_street(c, "南河街道")
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "password, hashed",
+    [(PASSWORD, "right"), (PASSWORD + "!", "right"), (PASSWORD, None), (PASSWORD, ""), (PASSWORD, "plain-text"),
+     (PASSWORD, "$2b$04$tooshort"), ("x" * 100, "right")],
+    ids=["right", "wrong", "no-hash", "empty", "not-bcrypt", "cut", "too-long"],
+)
+def test_every_password_check_costs_one_full_bcrypt_check(monkeypatch, password, hashed):
+    """No timing oracle: an account without a password (single sign-on only), a malformed hash or an over-long
+    password is checked as slowly as a wrong password — one bcrypt check at the same work factor, always."""
+    real = accounts.bcrypt.checkpw
+    costs: list[bytes] = []
+
+    def counted(pw: bytes, stored: bytes) -> bool:
+        result = real(pw, stored)  # raises for an unreadable hash: then it did no work and is not counted
+        costs.append(stored[:7])
+        return result
+
+    monkeypatch.setattr(accounts.bcrypt, "checkpw", counted)
+    stored = accounts.hash_password(PASSWORD) if hashed == "right" else hashed
+    assert accounts.verify_password(password, stored) is (password == PASSWORD and hashed == "right")
+    assert costs == [b"$2b$04$"]
+
+
+def test_a_sign_in_to_an_account_without_password_costs_a_bcrypt_check(conn, monkeypatch):
+    add(conn, "sso_only", password=None)
+    checks = []
+    real = accounts.bcrypt.checkpw
+    monkeypatch.setattr(accounts.bcrypt, "checkpw", lambda pw, h: checks.append(1) or real(pw, h))
+    assert sign_in(conn, "sso_only", "anything").status == "invalid"
+    assert checks == [1]

@@ -128,3 +128,47 @@ def test_a_mapping_file_reads_any_other_export(capsys, url, tmp_path):
     assert code == 0 and "format city (given)" in out and "transaction per file" in out
     assert "unknown_word" in out  # "Odd" is not a status word: loaded, counted
     assert _tickets(url) == 2
+
+
+def _damaged_workbook(path, rows: int, at: float) -> None:
+    """An .xlsx export whose worksheet XML is broken `at` of the way through (as a truncated download or a
+    bad disk sector leaves it)."""
+    import io
+    import zipfile
+
+    book = Workbook()
+    book.active.append(["工单编号", "受理时间", "问题分类", "紧急程度", "所属街道"])
+    for i in range(rows):
+        book.active.append([f"X{i}", "2026-11-01 09:00:00", "供暖", "紧急", "东湖街道"])
+    good = io.BytesIO()
+    book.save(good)
+    with zipfile.ZipFile(good) as z, zipfile.ZipFile(path, "w") as out:
+        for item in z.infolist():
+            data = z.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                cut = int(len(data) * at)
+                data = data[:cut] + b"<<broken&&" + data[cut:]
+            out.writestr(item, data)
+
+
+def test_a_damaged_worksheet_is_one_line_and_the_rows_before_it_load(capsys, url, tmp_path):
+    path = tmp_path / "damaged.xlsx"
+    _damaged_workbook(path, 1000, 0.5)
+    code, out, err = run_cli(capsys, "import", str(path), "--url", url, "--rejects", str(tmp_path / "r.csv"))
+    assert code == 1 and "Traceback" not in out + err
+    message = [line for line in err.splitlines() if line.startswith("cli.py import: error:")]
+    assert len(message) == 1 and "the worksheet is damaged after sheet row" in message[0]
+    loaded = _tickets(url)
+    assert 0 < loaded < 1000  # what came before the damage is in
+    assert f"batches up to line {loaded + 1} are in the database" in message[0]
+    code, _, err = run_cli(capsys, "import", str(path), "--url", url, "--rejects", str(tmp_path / "r.csv"))
+    assert code == 1 and _tickets(url) == loaded  # again: nothing duplicated
+
+
+def test_a_damaged_worksheet_all_or_nothing_writes_nothing(capsys, url, tmp_path):
+    path = tmp_path / "damaged.xlsx"
+    _damaged_workbook(path, 1000, 0.5)
+    code, _, err = run_cli(capsys, "import", str(path), "--url", url, "--rejects", str(tmp_path / "r.csv"),
+                           "--all-or-nothing")
+    assert code == 1 and "nothing was written" in err and "Traceback" not in err
+    assert _tickets(url) == 0

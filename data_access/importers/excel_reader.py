@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 from typing import Any, Iterator
 
 from data_access.importers.readers import RAW_KEPT, Record, UnreadableFile
@@ -13,6 +15,7 @@ class ExcelSource:
     """The first sheet (or the mapping's `sheet`); the header is the first row with any value."""
 
     encoding = None
+    damage: str | None = None  # set when the worksheet turned out to be damaged part-way (see _numbered_rows)
 
     def __init__(self, path: Path, sheet: str | None = None) -> None:
         from openpyxl import load_workbook
@@ -39,7 +42,22 @@ class ExcelSource:
             raise UnreadableFile("the sheet is empty (no header row)")
 
     def _numbered_rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
-        for row in self._sheet.iter_rows():
+        """The sheet's rows with their numbers. The sheet is streamed: a damaged worksheet (broken XML, a bad
+        compressed block) shows only when the reading reaches the damage: before the header that is an
+        UnreadableFile; after it the rows end there and `damage` says where, so that the rows before it load
+        and the import then fails with that message (pipeline)."""
+        rows = self._sheet.iter_rows()
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except (ParseError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError) as exc:
+                detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                self.damage = f"the worksheet is damaged after sheet row {self._done}: {detail}"
+                if not hasattr(self, "header"):
+                    raise UnreadableFile(self.damage) from None
+                return  # the rows before the damage are imported; the pipeline then reports `damage`
             cells = [c for c in row if hasattr(c, "row")]
             if not cells:
                 continue  # an empty row in read-only mode has no coordinates

@@ -303,7 +303,7 @@ def import_file(engine: Engine, path: Path, options: ImportOptions | None = None
         try:
             with _frozen_heap():
                 _run_batches(engine, state, source, options, progress, skip=done.records)
-        except (SQLAlchemyError, OSError, AreaSetupError) as exc:
+        except (SQLAlchemyError, OSError, AreaSetupError, UnreadableFile) as exc:
             summary.status = "failed"
             summary.elapsed = time.perf_counter() - started
             message = _failure_message(exc, summary, options.transaction, state.last_line)
@@ -341,6 +341,7 @@ def _run_batches(engine: Engine, state: _Run, source: Source, options: ImportOpt
                 for batch, rows, ready, marks in ahead:
                     pending = state.write(conn, batch, rows, ready, marks)
                     _report(progress, pending[0], source)
+                _check_whole(source)  # a file that turned out damaged part-way: nothing is committed
             if pending is not None:  # committed: the whole file is in
                 summary.progress, summary.findings = pending
             return
@@ -349,6 +350,15 @@ def _run_batches(engine: Engine, state: _Run, source: Source, options: ImportOpt
                 after = state.write(conn, batch, rows, ready, marks)
             summary.progress, summary.findings = after  # only once the batch has committed
             _report(progress, after[0], source)
+        _check_whole(source)  # the rows before a damaged part are in; the run fails with where it stopped
+
+
+def _check_whole(source: Source) -> None:
+    """Raise UnreadableFile when the source's records ended early at damage in the file (an .xlsx worksheet
+    with broken XML part-way) rather than at its end."""
+    damage = getattr(source, "damage", None)
+    if damage:
+        raise UnreadableFile(damage)
 
 
 @contextmanager
@@ -376,6 +386,9 @@ def _failure_message(exc: BaseException, summary: ImportSummary, transaction: st
     if transaction == "single":
         return f"stopped at line {last_line}: {reason}; nothing was written (all-or-nothing)"
     committed = summary.progress.line
+    if isinstance(exc, UnreadableFile):
+        return (f"stopped: {reason}; batches up to line {committed} are in the database; export the file again "
+                f"and import it (the rows already in are not duplicated)")
     return (f"stopped after line {max(last_line, committed)}: {reason}; batches up to line {committed} are in the "
             f"database; run the same import again to resume")
 

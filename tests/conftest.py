@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,37 @@ from data_access.schema import (
 from data_access.writes import prepare_ticket
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class RealFiles:
+    """The real outside exports the importer tests read: the full files in ../shared/datasets (beside the
+    project in CI), or the small slices of them shipped in tests/data (tests/data/README.md), so that any
+    clone tests the importers on real rows."""
+
+    full: bool
+    nyc: Path
+    la: Path
+    la_nc: Path
+
+
+SLICES = RealFiles(False, TEST_DATA / "nyc311_2013-12-25.slice.csv", TEST_DATA / "la311_2017_subset.slice.csv",
+                   TEST_DATA / "la_neighborhood_councils_2019.slice.geojson")
+FULL_FILES = RealFiles(True, DATASETS / "nyc311_2013-12-25.csv", DATASETS / "la311_2017_subset.csv",
+                       DATASETS / "la_neighborhood_councils_2019.geojson")
+NO_FULL_FILES = "../shared/datasets is not beside the project: only the slices in tests/data are tested"
+
+
+@pytest.fixture(scope="module", params=["slices", "full"])
+def real_files(request) -> RealFiles:
+    """Each real-data test once on the slices (always there) and once on the full files (skipped, saying why,
+    where ../shared/datasets is absent)."""
+    if request.param == "slices":
+        return SLICES
+    if not FULL_FILES.nyc.exists():
+        pytest.skip(NO_FULL_FILES)
+    return FULL_FILES
 
 BACKEND_URLS = {
     "sqlite": None,  # a temporary file per session

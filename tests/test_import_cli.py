@@ -3,6 +3,7 @@ what the operator can fix, and every input format (CSV, Excel, Open311 JSON, a m
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -10,12 +11,11 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 import cli
-from conftest import DATASETS
+from conftest import FULL_FILES, NO_FULL_FILES, SLICES
 from data_access.engine import make_engine
 from data_access.schema import Ticket
 
-LA = DATASETS / "la311_2017_subset.csv"
-LA_NC = DATASETS / "la_neighborhood_councils_2019.geojson"
+LA, LA_NC = SLICES.la, SLICES.la_nc  # any real file will do where the figures do not matter
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -40,32 +40,32 @@ def url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'cases.db'}"
 
 
-NEEDS_DATASETS = pytest.mark.skipif(not LA.exists(), reason="../shared/datasets is not beside the project")
-
-
-@NEEDS_DATASETS
-def test_boundaries_then_la_then_again(capsys, url, tmp_path):
-    code, out, _ = run_cli(capsys, "import-boundaries", str(LA_NC), "--level", "grid", "--mapping", "la-nc-boundaries",
-                           "--url", url, "--rejects", str(tmp_path / "nc.csv"))
-    assert code == 0 and "99 features = loaded 99" in out
-    args = ("import", str(LA), "--url", url, "--rejects", str(tmp_path / "la.csv"), "--tz", "America/Los_Angeles")
+def test_boundaries_then_la_then_again(capsys, url, tmp_path, real_files):
+    features = len(json.loads(real_files.la_nc.read_text())["features"])
+    with real_files.la.open(encoding="utf-8", newline="") as fh:
+        rows = sum(1 for _ in csv.reader(fh)) - 1
+    code, out, _ = run_cli(capsys, "import-boundaries", str(real_files.la_nc), "--level", "grid", "--mapping",
+                           "la-nc-boundaries", "--url", url, "--rejects", str(tmp_path / "nc.csv"))
+    assert code == 0 and f"{features} features = loaded {features}" in out
+    args = ("import", str(real_files.la), "--url", url, "--rejects", str(tmp_path / "la.csv"), "--tz", "America/Los_Angeles")
     code, out, _ = run_cli(capsys, *args)
     assert code == 0
-    assert "rows 9,999 = loaded 9,999 (new 9,999, updated 0, unchanged 0) + rejected 0" in out
+    assert f"rows {rows:,} = loaded {rows:,} (new {rows:,}, updated 0, unchanged 0) + rejected 0" in out
     assert "missing_coordinates" in out and "rows/s" in out
     code, out, _ = run_cli(capsys, *args)
-    assert code == 0 and "(new 0, updated 0, unchanged 9,999)" in out
+    assert code == 0 and f"(new 0, updated 0, unchanged {rows:,})" in out
 
 
 @pytest.mark.parametrize("argv, message", [
     (["import", "missing.csv"], "no such file"),
     (["import", "{la}", "--format", "nope"], "unknown format 'nope'"),
     (["import", "{la}", "--tz", "Mars/Olympus"], "unknown time zone"),
-    (["import", "{la}"], "pass --rejects PATH"),
+    # Rejects go beside the source by default: the full files' folder is read-only (root can write anywhere else).
+    pytest.param(["import", str(FULL_FILES.la)], "pass --rejects PATH",
+                 marks=pytest.mark.skipif(not FULL_FILES.la.exists(), reason=NO_FULL_FILES)),
     (["import", "{la}", "--mapping", "{tmp}/none.toml", "--rejects", "{tmp}/r.csv"], "cannot read mapping file"),
     (["import-boundaries", "{la_nc}", "--level", "grid", "--mapping", "no-such-preset"], "no boundary mapping"),
 ], ids=["missing-file", "unknown-format", "unknown-zone", "read-only-rejects", "missing-mapping", "unknown-boundary-map"])
-@NEEDS_DATASETS
 def test_operator_mistakes_are_one_line_with_exit_2(capsys, url, tmp_path, argv, message):
     argv = [a.format(la=LA, la_nc=LA_NC, tmp=tmp_path) for a in argv]
     code, _, err = run_cli(capsys, *argv, "--url", url)
@@ -73,7 +73,6 @@ def test_operator_mistakes_are_one_line_with_exit_2(capsys, url, tmp_path, argv,
     assert message in err and len(err.strip().splitlines()) == 1
 
 
-@NEEDS_DATASETS
 def test_import_boundaries_needs_a_level(capsys, url):
     code, _, err = run_cli(capsys, "import-boundaries", str(LA_NC), "--url", url)
     assert code == 2 and "--level" in err

@@ -8,17 +8,12 @@ import io
 
 import pytest
 
-from conftest import DATASETS
 from data_access.engine import make_engine
 from data_access.importers import ImportOptions, import_file
 from data_access.importers.rejects import LEAD_COLUMNS
 from metrics.settings import settings_from_mapping
 
-NYC = DATASETS / "nyc311_2013-12-25.csv"
 NYC_SETTINGS = settings_from_mapping({"timezone": "America/New_York"})
-
-pytestmark = pytest.mark.skipif(not NYC.exists(), reason="../shared/datasets is not beside the project")
-
 
 def _line(fields: list[str]) -> bytes:
     out = io.StringIO()
@@ -27,14 +22,14 @@ def _line(fields: list[str]) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def with_bad_rows(tmp_path_factory):
+def with_bad_rows(real_files, tmp_path_factory):
     """The NYC file plus bad rows (and one good row after them); the import's summary and rejects."""
     folder = tmp_path_factory.mktemp("bad")
-    original = NYC.read_bytes()
+    original = real_files.nyc.read_bytes()
     header = next(csv.reader(io.StringIO(original.decode().splitlines()[0])))
     first = next(csv.reader(io.StringIO(original.decode().splitlines()[1])))
     col = {name: i for i, name in enumerate(header)}
-    data_lines = len(original.decode().splitlines())  # header + 2,386 rows
+    data_lines = len(original.decode().splitlines())  # the header and the rows (no record spans lines)
 
     def variant(key: str, **changes: str) -> list[str]:
         fields = list(first)
@@ -63,19 +58,19 @@ def with_bad_rows(tmp_path_factory):
     with rejects.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     expected = [(data_lines + 1 + i, column, reason) for i, (_, column, reason) in enumerate(appended)]
-    yield summary, rows, expected
+    yield summary, rows, expected, data_lines - 1
     engine.dispose()
 
 
 def test_every_row_is_loaded_or_rejected(with_bad_rows):
-    summary, _, expected = with_bad_rows
-    assert summary.rows == 2386 + len(expected) + 1
-    assert summary.progress.loaded == 2386 + 1  # the original rows and the good row after the bad ones
+    summary, _, expected, original = with_bad_rows
+    assert summary.rows == original + len(expected) + 1
+    assert summary.progress.loaded == original + 1  # the original rows and the good row after the bad ones
     assert summary.progress.rejected == len(expected)
 
 
 def test_rejects_file_has_line_column_reason_and_the_row(with_bad_rows):
-    _, rows, expected = with_bad_rows
+    _, rows, expected, _ = with_bad_rows
     header, body = rows[0], rows[1:]
     assert header[: len(LEAD_COLUMNS)] == LEAD_COLUMNS
     assert header[len(LEAD_COLUMNS):][:2] == ["Unique Key", "Created Date"]
@@ -87,7 +82,7 @@ def test_rejects_file_has_line_column_reason_and_the_row(with_bad_rows):
 
 @pytest.mark.parametrize("position, kept", [(2, "raw"), (0, "fields")], ids=["unsplittable-row", "split-row"])
 def test_rejected_rows_keep_their_content(with_bad_rows, position, kept):
-    _, rows, _ = with_bad_rows
+    _, rows, _, _ = with_bad_rows
     row = rows[1 + position]
     if kept == "raw":  # the truncated line could not be split: its text is in `raw`
         assert row[3].startswith("90000002,") and len(row) == len(LEAD_COLUMNS)

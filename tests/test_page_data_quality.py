@@ -5,17 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import cli
-from conftest import DATASETS
+from conftest import SLICES
 from ui import keys
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "views/data_quality.py"
-NYC = DATASETS / "nyc311_2013-12-25.csv"
+NYC = SLICES.nyc  # the real NYC rows shipped in tests/data
+_RAW = pd.read_csv(NYC, dtype=str, keep_default_na=False)
+NYC_ROWS = len(_RAW)
+NO_LATITUDE = int((_RAW["Latitude"] == "").sum())  # counted here from the file, not by the importer
 
 
 @pytest.fixture(scope="module")
@@ -48,17 +52,16 @@ def test_supervisor_sees_the_import_and_its_findings(imported_nyc, monkeypatch):
     at = open_page(imported_nyc, "supervisor", monkeypatch)
     assert not at.exception, at.exception
     runs = at.dataframe[0].value
-    assert len(runs) == 1 and int(runs["rows_read"].iloc[0]) == 2386 and int(runs["rows_rejected"].iloc[0]) == 0
+    assert len(runs) == 1 and int(runs["rows_read"].iloc[0]) == NYC_ROWS and int(runs["rows_rejected"].iloc[0]) == 0
     findings = at.dataframe[1].value
-    # 82 NYC rows have no latitude (shared/datasets/README.md).
-    assert int(findings.loc[findings["kind"] == "缺少经纬度，无法上图或按位置落入网格", "count"].sum()) == 82
+    assert int(findings.loc[findings["kind"] == "缺少经纬度，无法上图或按位置落入网格", "count"].sum()) == NO_LATITUDE > 0
 
 
 def test_completeness_shows_streets_missing_coordinates(imported_nyc, monkeypatch):
     at = open_page(imported_nyc, "supervisor", monkeypatch)
     shares = at.dataframe[2].value
     assert shares["coordinates"].min() < 1.0  # some borough has tickets without coordinates
-    assert (shares["tickets"].sum()) == 2386
+    assert (shares["tickets"].sum()) == NYC_ROWS
 
 
 def test_secretary_does_not_get_the_page(imported_nyc, monkeypatch):

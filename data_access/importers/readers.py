@@ -81,7 +81,7 @@ def detect_encoding(sample: bytes) -> str:
     if utf8_bad == 0 or utf8_ok > 10 * utf8_bad:
         return "utf-8"
     _gb_ok, gb_bad = _decoded(sample, "gb18030")
-    return "gb18030" if gb_bad <= utf8_bad else "utf-8"
+    return "gb18030" if gb_bad < utf8_bad else "utf-8"  # a tie (no evidence either way): UTF-8
 
 
 def _delimiter(header_line: str) -> str:

@@ -28,12 +28,24 @@ def _square(lon: float, lat: float, size: float = 0.01) -> dict:  # type: ignore
 
 
 BOWTIE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+# A 1×1 shell with a 0.5×0.5 "hole" beside it: make_valid would make the hole extra territory (+25 %).
+HOLE_OUTSIDE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]],
+                                                   [[2, 0], [2.5, 0], [2.5, 0.5], [2, 0.5], [2, 0]]]}
+# A hole that sticks out of its shell: the part outside would become territory.
+HOLE_ACROSS = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]],
+                                                  [[0.5, 0.25], [1.5, 0.25], [1.5, 0.75], [0.5, 0.75], [0.5, 0.25]]]}
+# A square whose boundary runs out and back along the same line (a zero-width spike): no area changes.
+SPIKE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 0.5], [1.5, 0.5], [1, 0.5], [1, 1], [0, 1], [0, 0]]]}
 
 
 @pytest.mark.parametrize("geometry, outcome", [
     (_square(116.40, 39.90), "valid"),
-    ({"type": "Polygon", "coordinates": [[[116.4, 39.9], [116.41, 39.9], [116.41, 39.91], [116.4, 39.91]]]}, "valid"),
+    ({"type": "Polygon", "coordinates": [[[116.4, 39.9], [116.41, 39.9], [116.41, 39.91], [116.4, 39.91]]]},
+     "repaired: 1 ring(s) not closed"),
     (BOWTIE, "repaired: Self-intersection"),
+    (HOLE_OUTSIDE, "rejected: repairing it would change its area by 25.0%"),
+    (HOLE_ACROSS, "rejected: repairing it would change its area by"),
+    (SPIKE, "repaired: Self-intersection|Ring Self-intersection|Too few points"),
     ({"type": "Point", "coordinates": [116.4, 39.9]}, "rejected: not a polygon: Point"),
     ({"type": "Polygon", "coordinates": []}, "rejected: empty polygon"),
     ({"type": "Polygon", "coordinates": [[[500000, 4400000], [500100, 4400000], [500100, 4400100], [500000, 4400000]]]},
@@ -42,7 +54,7 @@ BOWTIE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0
      "rejected: invalid and not repairable|without area"),
     ({"type": "Polygon", "coordinates": "nonsense"}, "rejected: unreadable polygon"),
     (None, "rejected: no geometry"),
-], ids=["square", "unclosed-ring", "bowtie", "point", "empty", "projected", "degenerate", "garbage", "missing"])
+], ids=["square", "unclosed-ring", "bowtie", "hole-outside", "hole-across", "spike", "point", "empty", "projected", "degenerate", "garbage", "missing"])
 def test_polygons_are_validated_repaired_or_rejected(geometry, outcome):
     if outcome.startswith("rejected"):
         with pytest.raises(PolygonRejected, match=outcome.split(": ", 1)[1]):
@@ -53,7 +65,10 @@ def test_polygons_are_validated_repaired_or_rejected(geometry, outcome):
     if outcome == "valid":
         assert clean.repaired is None
     else:
-        assert clean.repaired.startswith(outcome.split(": ", 1)[1])
+        assert clean.repaired.startswith(tuple(outcome.split(": ", 1)[1].split("|"))), clean.repaired
+        before = shapely.Polygon(geometry["coordinates"][0]).area - sum(
+            shapely.Polygon(h).area for h in geometry["coordinates"][1:])
+        assert clean.geometry.area == pytest.approx(before if before > 0 else clean.geometry.area, rel=1e-3)
 
 
 def test_gcj02_polygons_are_stored_in_wgs84():

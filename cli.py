@@ -283,6 +283,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         created = run(
             engine, per_minute=args.per_minute, clock=lambda: local_now(settings.timezone), seed=args.seed,
             tick_seconds=args.tick, ticks=args.ticks, settings=settings, on_tick=report,
+            on_wait=lambda why: print(f"{local_now(settings.timezone):%H:%M:%S}  database busy ({why}): another "
+                                      f"writer holds it, e.g. an import; this tick is skipped and retried", flush=True),
         )
     except KeyboardInterrupt:
         print("stopped")

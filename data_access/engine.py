@@ -13,8 +13,12 @@ from pathlib import Path
 from typing import Mapping
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# How long a SQLite writer waits for another writer's lock before giving up ("database is locked"); readers
+# never wait (WAL). Long enough for a rollup refresh or an import batch, short enough for a sign-in click.
+SQLITE_BUSY_SECONDS = 30.0
 SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 # Absolute, so a run from another folder cannot silently create an empty database (STACK.md).
 DEMO_DB_PATH = PROJECT_ROOT / "sample_data" / "demo.db"
@@ -48,7 +52,7 @@ def is_demo_url(url: str) -> bool:
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets foreign keys on and a busy timeout for a concurrent writer."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -71,3 +75,21 @@ def redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+# Driver error codes that mean "another transaction holds what this one needs": wait and try again.
+_LOCK_WAIT_SQLSTATES = {"40001", "40P01", "55P03"}  # PostgreSQL: serialization failure, deadlock, lock not available
+_LOCK_WAIT_MYSQL = {1205, 1213}  # MariaDB/MySQL: lock wait timeout, deadlock
+
+
+def is_lock_wait(exc: DBAPIError) -> bool:
+    """Whether a database error means the data is locked by another writer (SQLite's busy timeout ran out,
+    a lock wait timeout or deadlock elsewhere), as opposed to a real failure."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _LOCK_WAIT_SQLSTATES:
+        return True
+    args = getattr(orig, "args", ())
+    if args and args[0] in _LOCK_WAIT_MYSQL:
+        return True
+    text = str(orig).lower()
+    return "database is locked" in text or "database table is locked" in text or "busy" in text

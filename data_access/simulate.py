@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from sqlalchemy import Connection, Engine, false, func, select
+from sqlalchemy.exc import OperationalError
 
 from data_access import rollups
+from data_access.engine import is_lock_wait
 from data_access.schema import Community, Department, GridCell, Ticket
 from data_access.writes import add_event, insert_ticket, record_callback, update_ticket
 from metrics import vocab
@@ -165,12 +167,17 @@ def run(
     on_tick: Callable[[dt.datetime, TickReport], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     refresh_seconds: float = ROLLUP_REFRESH_SECONDS,
+    on_wait: Callable[[str], None] | None = None,
 ) -> int:
     """Run the live hotline until interrupted (or for `ticks` ticks); the number of tickets created.
 
     Every tick marks what it wrote for the rollups (the pages count it at once, from the tickets); every
     `refresh_seconds` of simulated time, and after the last tick, the marked days are folded into the
-    rollups (`rollups.refresh`), so the days read from the tickets stay few."""
+    rollups (`rollups.refresh`), so the days read from the tickets stay few.
+
+    When another writer holds the database longer than the busy timeout (a long `import --all-or-nothing`
+    on SQLite), the tick is rolled back whole, `on_wait` is told why, and the next tick tries again: nothing
+    half-written, and the simulation goes on once the database is free."""
     rng = random.Random(seed)
     with engine.connect() as conn:
         places = Places.load(conn)
@@ -182,8 +189,17 @@ def run(
         owed += per_minute * tick_seconds / 60
         new = int(owed)
         owed -= new
-        with engine.begin() as conn:
-            report = tick(conn, rng, places, now, new, seq, settings)
+        try:
+            with engine.begin() as conn:
+                report = tick(conn, rng, places, now, new, seq, settings)
+        except OperationalError as exc:
+            if not is_lock_wait(exc):
+                raise
+            owed += new  # the tickets of the tick that did not happen are still owed
+            if on_wait:
+                on_wait(_first_line(exc))
+            sleep(tick_seconds)
+            continue
         seq += new
         created += report.created
         done += 1
@@ -191,8 +207,18 @@ def run(
             on_tick(now, report)
         last = ticks is not None and done >= ticks
         if last or refreshed is None or (now - refreshed).total_seconds() >= refresh_seconds:
-            rollups.refresh(engine, now=now)
-            refreshed = now
+            try:
+                rollups.refresh(engine, now=now)
+                refreshed = now
+            except OperationalError as exc:  # the marks stay; the next tick's refresh takes them in
+                if not is_lock_wait(exc):
+                    raise
+                if on_wait:
+                    on_wait(_first_line(exc))
         if not last:
             sleep(tick_seconds)
     return created
+
+
+def _first_line(exc: OperationalError) -> str:
+    return (str(exc.orig or exc).strip().splitlines() or ["locked"])[0]

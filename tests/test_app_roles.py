@@ -497,3 +497,27 @@ def test_literal_escapes_every_markdown_character():
     assert literal("东湖街道") == "东湖街道"
     assert literal("[a](b)") == r"\[a\]\(b\)"
     assert literal("*x*\n# y") == r"\*x\* \# y"
+
+
+def test_sign_in_while_another_writer_holds_the_database_says_busy(app_db, monkeypatch):
+    """A long import on SQLite holds the write lock: signing in waits (busy timeout), then says the database is
+    busy — no traceback, nothing recorded — and works once the lock is gone."""
+    import sqlite3
+
+    from data_access import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_SECONDS", 0.3)
+    st.cache_resource.clear()
+    importer = sqlite3.connect(app_db.removeprefix("sqlite:///"))
+    importer.execute("BEGIN IMMEDIATE")
+    try:
+        at = submit(open_app(), "donghu", PASSWORD)
+        assert not at.exception, at.exception
+        assert on_sign_in_page(at)
+        shown = messages(at)
+        assert "数据库正忙" in shown and "Traceback" not in shown and "UPDATE" not in shown
+    finally:
+        importer.rollback()
+        importer.close()
+    at = submit(at, "donghu", PASSWORD)
+    assert not at.exception and at.session_state[keys.AUTH_ACCOUNT_ID]

@@ -63,3 +63,33 @@ def test_run_for_a_few_ticks_with_a_fake_clock(casebook_sqlite_url, tmp_path):
     with engine.connect() as c:
         assert c.execute(select(func.count()).where(T.c.ticket_no.like("SIM%"))).scalar_one() == 8
     engine.dispose()
+
+
+def test_a_locked_database_is_waited_for_not_a_crash(casebook_sqlite_url, tmp_path):
+    """Beside a long import on SQLite (which holds the write lock), the simulation skips the tick, says why and
+    goes on once the lock is released; nothing is half-written and no ticket is lost."""
+    import shutil
+    import sqlite3
+
+    from sqlalchemy import create_engine
+
+    path = tmp_path / "live.db"
+    shutil.copy(casebook_sqlite_url.removeprefix("sqlite:///"), path)
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 0.2})  # a busy timeout that runs out fast
+    importer = sqlite3.connect(path)
+    importer.execute("BEGIN IMMEDIATE")  # another writer holds the database
+    waits: list[str] = []
+
+    def sleep(_seconds: float) -> None:
+        if waits and importer.in_transaction:
+            importer.rollback()  # the import ends after the first wait
+
+    clock = iter(NOW + dt.timedelta(seconds=5 * i) for i in range(20))
+    created = run(engine, per_minute=24, clock=lambda: next(clock), seed=3, tick_seconds=5, ticks=3, sleep=sleep,
+                  on_wait=waits.append)
+    assert waits and "locked" in waits[0]
+    assert created == 6 + 2  # 3 ticks of 2, plus the 2 owed by the tick that waited
+    with engine.connect() as c:
+        assert c.execute(select(func.count()).where(T.c.ticket_no.like("SIM%"))).scalar_one() == created
+    importer.close()
+    engine.dispose()

@@ -13,12 +13,14 @@ looks the same and does not tell whether a username exists), and per browser ses
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import streamlit as st
+from sqlalchemy.exc import OperationalError
 from streamlit.errors import StreamlitAuthError
 
 from data_access import accounts
@@ -31,13 +33,15 @@ from data_access.auth_policy import (
     is_locked,
     session_expiry,
 )
-from data_access.engine import is_demo_url
+from data_access.engine import is_demo_url, is_lock_wait
 from data_access.scope import Scope
 from metrics.clock import local_now
 from metrics.settings import Settings
 from ui import keys
 from ui.data import engine_for
 from ui.i18n import LANGUAGES, literal, t
+
+logger = logging.getLogger(__name__)
 
 # Test-only seam: with DASHBOARD_TEST_MODE=1 in the environment, an Account in session state under
 # keys.TEST_ACCOUNT is signed in without the form (AppTest). Never set it on a deployment.
@@ -187,15 +191,24 @@ def _unknown_names() -> _UnknownNames:
 
 
 def try_password(url: str, settings: Settings, username: str, password: str) -> str:
-    """Sign in with a username and password: "ok", "invalid", "locked" or "empty"."""
+    """Sign in with a username and password: "ok", "invalid", "locked", "empty" or "busy" (the database was
+    write-locked by another writer for longer than the busy timeout)."""
     if not username.strip() or not password:
         return "empty"
     now = auth_now(settings)
     session = st.session_state.get(keys.AUTH_SESSION_ATTEMPTS) or Attempts()
     if is_locked(session, now):
         return "locked"
-    with engine_for(url).begin() as conn:
-        result = accounts.authenticate(conn, username, password, now=now, settings=settings)
+    try:
+        with engine_for(url).begin() as conn:
+            result = accounts.authenticate(conn, username, password, now=now, settings=settings)
+    except OperationalError as exc:
+        if not is_lock_wait(exc):
+            raise
+        # Another writer (a long import on SQLite) held the database past the busy timeout: nothing was
+        # recorded, so the attempt neither counts nor signs in; the user is told to try again shortly.
+        logger.warning("sign-in waited for a locked database: %s", exc.orig)
+        return "busy"
     if result.status == "ok" and result.account is not None:
         _start_session(result.account, "password", now, now)
         return "ok"

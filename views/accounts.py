@@ -10,9 +10,11 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
 
 from data_access import accounts
 from data_access.auth_policy import ROLE_SECRETARY, ROLES
+from data_access.engine import is_lock_wait
 from ui import keys
 from ui.auth import auth_now, current_viewer
 from ui.data import engine_for
@@ -45,6 +47,11 @@ def apply(change: Callable[[Connection], object], done: str) -> None:
             change(conn)
     except accounts.AccountError as exc:
         st.error(t(f"accounts.error.{exc.code}"), icon=":material/error:")
+        return
+    except OperationalError as exc:
+        if not is_lock_wait(exc):
+            raise
+        st.error(t("accounts.error.busy"), icon=":material/hourglass_top:")  # nothing was changed
         return
     st.session_state[keys.ACCOUNTS_MESSAGE] = done
     st.rerun()

@@ -43,12 +43,18 @@ def period_counts(conn: Connection, scope: Scope, since: dt.date, until: dt.date
     return {c: int(row[c]) for c in RATE_COUNT_COLUMNS}
 
 
-def headline_counts(conn: Connection, scope: Scope, *, now: dt.datetime) -> dict[str, dict[str, int]]:
-    """The count contract of today and of this month so far: {"today": {...}, "month": {...}}."""
+def headline_counts(conn: Connection, scope: Scope, *, now: dt.datetime,
+                    as_of: dt.datetime | None = None) -> dict[str, dict[str, int]]:
+    """The count contract of today and of this month so far: {"today": {...}, "month": {...}}. Today is
+    read at `now`; the month at `as_of` (default `now`): with `as_of` the end of yesterday
+    (`suppression.published_as_of`), the month so far up to yesterday, which on the 1st is no day at all."""
     today = now.date()
+    as_of = as_of or now
+    month_start = periods.month_start(today)
     return {
         "today": period_counts(conn, scope, today, today, now=now),
-        "month": period_counts(conn, scope, periods.month_start(today), today, now=now),
+        "month": (period_counts(conn, scope, month_start, as_of.date(), now=as_of) if as_of.date() >= month_start
+                  else dict.fromkeys(RATE_COUNT_COLUMNS, 0)),
     }
 
 

@@ -13,10 +13,17 @@ on — its *base* — is at least the minimum.
 nobody here" apart from "one or two". A suppressed figure is None in scalars, <NA> (counts) or NaN (rates)
 in frames; the screen writes it as "<5". Suppressed tables keep only the key columns and the published
 figures, never the counts behind them, so nothing unsuppressed travels to the browser in a chart's data.
+
+Differencing across refreshes (`published_as_of`): today's tickets are part of every running total on the
+screen (this month, this week, the last 30 days). If today showed "<5" while the month went on counting,
+the month now minus the month read at midnight would give today exactly. So while today's count is
+withheld, every other figure is read as of the end of yesterday: nothing on the screen moves with today's
+tickets until today itself can be shown, and then the difference is a published figure anyway.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any, Mapping, Sequence
 
@@ -106,3 +113,12 @@ def public_table(frame: pd.DataFrame, keys: Sequence[str], measures: Sequence[st
         else:
             out[measure] = values.mask(hidden)
     return out
+
+
+def published_as_of(now: dt.datetime, today_tickets: Any, min_count: int) -> dt.datetime:
+    """The instant the screen's figures other than today's are read at: `now` when today's tickets are
+    published (at least `min_count`), else the last second of yesterday — so that no running total moves
+    with tickets that today's withheld figure counts (see the module docstring)."""
+    if not is_suppressed(today_tickets, min_count):
+        return now
+    return dt.datetime.combine(now.date(), dt.time.min) - dt.timedelta(seconds=1)

@@ -110,3 +110,22 @@ def test_results_hold_no_personal_value(conn, name):
     text = QUERIES[name](conn).to_csv()
     for value in ("张三", "13800138000", "春晖社区1号楼", "暖气不热"):
         assert value not in text
+
+
+def test_headline_month_as_of_yesterday_leaves_today_out(conn):
+    """While today is withheld the month is read as of the end of yesterday: T11 (today's only ticket) is
+    in today's count and nowhere else."""
+    from metrics.suppression import published_as_of
+
+    now_counts = public_queries.headline_counts(conn, PUBLIC, now=NOW)
+    as_of = published_as_of(NOW, now_counts["today"]["tickets"], 5)
+    assert as_of == dt.datetime(2026, 11, 19, 23, 59, 59)
+    held = public_queries.headline_counts(conn, PUBLIC, now=NOW, as_of=as_of)
+    assert held["today"] == now_counts["today"]
+    assert held["month"]["tickets"] == now_counts["month"]["tickets"] - now_counts["today"]["tickets"] == 8
+
+
+def test_headline_month_as_of_yesterday_on_the_first_is_empty(conn):
+    now = dt.datetime(2026, 12, 1, 0, 30)
+    held = public_queries.headline_counts(conn, PUBLIC, now=now, as_of=dt.datetime(2026, 11, 30, 23, 59, 59))
+    assert set(held["month"].values()) == {0}

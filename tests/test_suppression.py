@@ -231,3 +231,14 @@ def test_cell_volumes_include_cells_without_tickets():
     out = public_figures.cell_volumes([1, 2, 3, 4], counts, MIN)
     assert out["grid_cell_id"].tolist() == [1, 2, 3, 4]
     assert out["tickets"].tolist() == [pd.NA, pd.NA, 5, pd.NA]
+
+
+@pytest.mark.parametrize("today, expected", [
+    (None, dt.datetime(2026, 11, 19, 23, 59, 59)), (0, dt.datetime(2026, 11, 19, 23, 59, 59)),
+    (4, dt.datetime(2026, 11, 19, 23, 59, 59)), (5, dt.datetime(2026, 11, 20, 8, 30)),
+    (120, dt.datetime(2026, 11, 20, 8, 30)),
+])
+def test_figures_are_held_at_the_end_of_yesterday_while_today_is_withheld(today, expected):
+    from metrics.suppression import published_as_of
+
+    assert published_as_of(dt.datetime(2026, 11, 20, 8, 30), today, 5) == expected

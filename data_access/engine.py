@@ -91,5 +91,5 @@ def is_lock_wait(exc: DBAPIError) -> bool:
     args = getattr(orig, "args", ())
     if args and args[0] in _LOCK_WAIT_MYSQL:
         return True
-    text = str(orig).lower()
-    return "database is locked" in text or "database table is locked" in text or "busy" in text
+    text = str(orig).lower()  # SQLite's SQLITE_BUSY / SQLITE_LOCKED messages
+    return "database is locked" in text or "database table is locked" in text

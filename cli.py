@@ -267,7 +267,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from data_access.simulate import TickReport, run
+    from sample_data.simulate import TickReport, run
 
     if args.per_minute < 0 or args.tick <= 0:
         raise CliError("--per-minute must be >= 0 and --tick > 0")
@@ -370,8 +370,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from data_access import rollups
-    from data_access.importers import ImportFailed, ImportOptions, ImportSetupError, import_file
-    from data_access.importers.report import summary_lines
+    from importers import ImportFailed, ImportOptions, ImportSetupError, import_file
+    from importers.report import summary_lines
 
     settings = load_settings()
     engine = _engine(args.url, must_exist=False)
@@ -424,8 +424,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_import_boundaries(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from data_access.importers.areas import AreaSetupError
-    from data_access.importers.boundaries import BoundaryOptions, BoundarySetupError, import_boundaries
+    from importers.areas import AreaSetupError
+    from importers.boundaries import BoundaryOptions, BoundarySetupError, import_boundaries
 
     settings = load_settings()
     engine = _engine(args.url, must_exist=False)

@@ -30,7 +30,7 @@ from sqlalchemy.exc import OperationalError
 
 from data_access import rollups
 from data_access.engine import make_engine
-from data_access.importers import ImportOptions, import_file
+from importers import ImportOptions, import_file
 from data_access.schema import create_schema, drop_schema
 from metrics.clock import local_now
 from metrics.settings import DEFAULT_SETTINGS

@@ -243,7 +243,7 @@ def replay_in_fresh_process(calls: list[Call], url: str, repeat: int) -> dict[st
 def scenarios(url: str) -> list[Scenario]:
     """The default period, this year, one street (as its secretary), one community (supervisor)."""
     from data_access import queries
-    from data_access.auth_policy import Account
+    from domain.auth_policy import Account
     from data_access.engine import make_engine
     from data_access.scope import Scope
 

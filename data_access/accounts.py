@@ -4,7 +4,7 @@ their role, the identity-provider match, the administrator's changes and the dem
 Accounts live in the `account` table of the case database (data_access/schema.py), so every deployment has
 them, a lock holds across restarts and app processes, and the administrator's page can manage them; the
 first administrator is created with `python cli.py add-user`. The policy (how many failures, how long a
-session lasts, who may do what) is in `data_access.auth_policy`; this module stores what it decides.
+session lasts, who may do what) is in `domain.auth_policy`; this module stores what it decides.
 Plain passwords are never stored or logged: only `hash_password`'s bcrypt hash is written.
 
 Functions take a connection and leave the transaction to the caller (`with engine.begin() as conn`).
@@ -23,19 +23,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, inspect, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
-from data_access.auth_policy import (
-    BCRYPT_MAX_BYTES,
-    ROLE_ADMIN,
-    ROLE_SECRETARY,
-    ROLE_SUPERVISOR,
-    Account,
-    Attempts,
-    after_failure,
-    binding_problem,
-    is_locked,
-    match_identity,
-    password_problem,
-)
+from domain.auth_policy import BCRYPT_MAX_BYTES, ROLE_ADMIN, ROLE_SECRETARY, ROLE_SUPERVISOR, Account, Attempts, after_failure, binding_problem, is_locked, match_identity, password_problem
 from data_access.schema import Account as AccountModel
 from data_access.schema import District, Street
 from data_access.scope import Scope

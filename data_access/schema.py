@@ -217,7 +217,7 @@ def drop_schema(engine) -> None:  # type: ignore[no-untyped-def]
     Base.metadata.drop_all(engine)
 
 
-# --- imports (data_access.importers) ------------------------------------------------------------------
+# --- imports (importers) ------------------------------------------------------------------
 
 
 class ImportRun(Base):
@@ -261,7 +261,7 @@ class ImportFinding(Base):
     __tablename__ = "import_finding"
     id: Mapped[intpk]
     run_id: Mapped[int] = mapped_column(IdType, ForeignKey("import_run.id"), index=True)
-    kind: Mapped[label]  # data_access.importers.findings.FINDINGS
+    kind: Mapped[label]  # importers.findings.FINDINGS
     column_name: Mapped[Optional[str]] = mapped_column(String(100))
     count: Mapped[int] = mapped_column(BigInteger())
     example_lines: Mapped[Optional[str]] = mapped_column(String(200))  # first lines, comma-separated

@@ -89,7 +89,7 @@ class Settings:
     hotspot_window_days: int = 30
     # Local wall-clock zone of stored timestamps (UTC+8, no DST) [V for China].
     timezone: str = "Asia/Shanghai"
-    # Sign-in (data_access/auth_policy.py, ui/auth.py). 等保 2.0 (GB/T 22239-2019, 身份鉴别) asks for limited
+    # Sign-in (domain/auth_policy.py, ui/auth.py). 等保 2.0 (GB/T 22239-2019, 身份鉴别) asks for limited
     # failed sign-ins and sessions that end when idle, without numbers; these are [A]. After
     # `max_failed_sign_ins` failures within `lockout_minutes`, the username is locked for `lockout_minutes`.
     max_failed_sign_ins: int = 5

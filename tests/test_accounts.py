@@ -15,7 +15,7 @@ from sqlalchemy import select
 from conftest import NOW, NOV
 from data_access import accounts, overdue_queries, queries
 from data_access.accounts import AccountError, scope_for
-from data_access.auth_policy import Account, Permissions
+from domain.auth_policy import Account, Permissions
 from data_access.personal_queries import caller_identity
 from data_access.schema import Account as AccountModel
 from data_access.scope import PersonalDataRefused, Scope, TicketFilter

@@ -1,4 +1,4 @@
-"""The sign-in policy as pure functions (data_access/auth_policy.py): hand-worked tables, one case per row."""
+"""The sign-in policy as pure functions (domain/auth_policy.py): hand-worked tables, one case per row."""
 
 from __future__ import annotations
 
@@ -6,20 +6,7 @@ import datetime as dt
 
 import pytest
 
-from data_access.auth_policy import (
-    Account,
-    Attempts,
-    Permissions,
-    after_failure,
-    binding_problem,
-    identity_signed_in_at,
-    identity_value,
-    is_locked,
-    match_identity,
-    password_problem,
-    permissions_for,
-    session_expiry,
-)
+from domain.auth_policy import Account, Attempts, Permissions, after_failure, binding_problem, identity_signed_in_at, identity_value, is_locked, match_identity, password_problem, permissions_for, session_expiry
 from metrics.settings import DEFAULT_SETTINGS, settings_from_mapping
 
 T0 = dt.datetime(2026, 11, 20, 9, 0)

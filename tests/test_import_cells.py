@@ -8,16 +8,9 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data_access.importers.cells import CellReader
-from data_access.importers.mapping import DEFAULT_NULL_WORDS, load_preset
-from data_access.importers.values import (
-    BadValue,
-    DateParser,
-    TimeConverter,
-    parse_duration_until,
-    parse_float,
-    word_key,
-)
+from importers.cells import CellReader
+from importers.mapping import DEFAULT_NULL_WORDS, load_preset
+from importers.values import BadValue, DateParser, TimeConverter, parse_duration_until, parse_float, word_key
 
 TIMES = ["2025-03-01 09:05:33", "2025-03-01 00:00:00", "2025-03-01", "2025-03-01T09:05:33.250", "20250301",
          "2025-03-01T09:05:33+08:00", "2025-03-01T01:05:33Z", "2025/3/1 9:05", "2025年3月1日 下午3时5分", "2025年3月1日",

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from data_access import queries
 from data_access.engine import make_engine
-from data_access.importers import ImportOptions, import_file
+from importers import ImportOptions, import_file
 from data_access.schema import Callback, Community, Department, GridCell, Street, Ticket, TicketPersonal
 from data_access.scope import Scope
 

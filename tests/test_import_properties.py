@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from data_access.engine import make_engine
-from data_access.importers import ImportOptions, import_file
+from importers import ImportOptions, import_file
 from data_access.schema import Ticket
 
 HEADER = ["工单编号", "受理时间", "问题分类", "紧急程度", "办结时间", "经度", "纬度", "是否解决", "满意度", "诉求内容"]

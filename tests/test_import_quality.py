@@ -11,7 +11,7 @@ import pytest
 
 from data_access import quality
 from data_access.engine import make_engine
-from data_access.importers import ImportOptions, import_file
+from importers import ImportOptions, import_file
 from data_access.scope import Scope
 from metrics.settings import settings_from_mapping
 

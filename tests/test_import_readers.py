@@ -9,8 +9,8 @@ import json
 import pytest
 from openpyxl import Workbook
 
-from data_access.importers.json_reader import JsonSource
-from data_access.importers.readers import CsvSource, UnreadableFile, detect_encoding, open_source
+from importers.json_reader import JsonSource
+from importers.readers import CsvSource, UnreadableFile, detect_encoding, open_source
 
 HEADER = "工单编号,受理时间,问题分类\n"
 ROWS = "A1,2024-03-01 09:00,供暖\nA2,2024-03-02 10:00,噪音扰民\n"

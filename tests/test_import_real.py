@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 
 from conftest import write_casebook
 from data_access import queries
-from data_access.importers import ImportOptions, import_file
-from data_access.importers.boundaries import BoundaryOptions, import_boundaries
+from importers import ImportOptions, import_file
+from importers.boundaries import BoundaryOptions, import_boundaries
 from data_access.schema import Callback, Community, GridCell, Street, Ticket, TicketPersonal, create_schema, drop_schema
 from data_access.scope import Scope, TicketFilter
 from metrics.settings import settings_from_mapping

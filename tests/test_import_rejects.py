@@ -9,8 +9,8 @@ import io
 import pytest
 
 from data_access.engine import make_engine
-from data_access.importers import ImportOptions, import_file
-from data_access.importers.rejects import LEAD_COLUMNS
+from importers import ImportOptions, import_file
+from importers.rejects import LEAD_COLUMNS
 from metrics.settings import settings_from_mapping
 
 NYC_SETTINGS = settings_from_mapping({"timezone": "America/New_York"})

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from conftest import write_casebook
-from data_access.importers import ImportFailed, ImportOptions, import_file, pipeline
+from importers import ImportFailed, ImportOptions, import_file, pipeline
 from data_access.schema import Callback, ImportRun, Ticket, TicketPersonal, create_schema, drop_schema
 
 T, P, CB, R = (t.__table__ for t in (Ticket, TicketPersonal, Callback, ImportRun))

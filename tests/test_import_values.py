@@ -7,16 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from data_access.importers import geo
-from data_access.importers.mapping import column_key, detect_format, load_mapping, load_preset, preset_names
-from data_access.importers.values import (
-    BadValue,
-    DateParser,
-    TimeConverter,
-    parse_duration_until,
-    parse_float,
-    parse_yes_no,
-)
+from importers import crs
+from importers.mapping import column_key, detect_format, load_mapping, load_preset, preset_names
+from importers.values import BadValue, DateParser, TimeConverter, parse_duration_until, parse_float, parse_yes_no
 
 D = dt.datetime
 
@@ -113,30 +106,30 @@ WGS_GCJ = [  # (wgs lat, wgs lon, gcj lat, gcj lon)
 
 @pytest.mark.parametrize("wlat, wlon, glat, glon", WGS_GCJ, ids=["shanghai", "shenzhen", "beijing"])
 def test_wgs84_to_gcj02_matches_the_reference(wlat, wlon, glat, glon):
-    lon, lat = geo.wgs84_to_gcj02(wlon, wlat)
+    lon, lat = crs.wgs84_to_gcj02(wlon, wlat)
     assert (float(lon), float(lat)) == pytest.approx((glon, glat), abs=1e-9)
 
 
 @pytest.mark.parametrize("wlat, wlon, glat, glon", WGS_GCJ, ids=["shanghai", "shenzhen", "beijing"])
 def test_gcj02_to_wgs84_inverts_it(wlat, wlon, glat, glon):
-    lon, lat = geo.to_wgs84(glon, glat, "gcj02")
+    lon, lat = crs.to_wgs84(glon, glat, "gcj02")
     assert (float(lon), float(lat)) == pytest.approx((wlon, wlat), abs=1e-8)
 
 
 def test_bd09_to_gcj02_matches_the_reference():
-    lon, lat = geo.bd09_to_gcj02(116.404, 39.915)
+    lon, lat = crs.bd09_to_gcj02(116.404, 39.915)
     assert (float(lon), float(lat)) == pytest.approx((116.39762729119315, 39.90865673957631), abs=1e-9)
 
 
 def test_bd09_round_trips_through_wgs84():
-    wlon, wlat = geo.to_wgs84(116.404, 39.915, "bd09")
-    back = geo.gcj02_to_bd09(*geo.wgs84_to_gcj02(wlon, wlat))
+    wlon, wlat = crs.to_wgs84(116.404, 39.915, "bd09")
+    back = crs.gcj02_to_bd09(*crs.wgs84_to_gcj02(wlon, wlat))
     # The published BD-09 pair of formulas are inverse to ~4e-7° (4 cm), not exactly.
     assert (float(back[0]), float(back[1])) == pytest.approx((116.404, 39.915), abs=1e-6)
 
 
 def test_outside_china_gcj02_is_wgs84():
-    lon, lat = geo.to_wgs84(-73.92, 40.63, "gcj02")
+    lon, lat = crs.to_wgs84(-73.92, 40.63, "gcj02")
     assert (float(lon), float(lat)) == (-73.92, 40.63)
 
 
@@ -209,5 +202,5 @@ def test_a_mapping_file_extends_a_preset(tmp_path):
 
 
 def test_presets_are_files_in_the_documented_folder():
-    assert all((Path(__file__).parents[1] / "data_access" / "importers" / "presets" / f"{n}.toml").is_file()
+    assert all((Path(__file__).parents[1] / "importers" / "presets" / f"{n}.toml").is_file()
                for n in preset_names())

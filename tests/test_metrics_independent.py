@@ -129,7 +129,7 @@ def test_after_a_live_hotline_wrote_and_moved_tickets(sample, capsys, tmp_path):
     import shutil
 
     from data_access import rollups
-    from data_access.simulate import Places, tick
+    from sample_data.simulate import Places, tick
 
     url, _, _ = sample
     path = tmp_path / "live.db"

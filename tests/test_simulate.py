@@ -11,7 +11,7 @@ from conftest import NOW
 from data_access import queries
 from data_access.schema import Callback, Ticket
 from data_access.scope import Scope, TicketFilter
-from data_access.simulate import Places, run, tick
+from sample_data.simulate import Places, run, tick
 
 T = Ticket.__table__
 

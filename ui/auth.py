@@ -24,15 +24,7 @@ from sqlalchemy.exc import OperationalError
 from streamlit.errors import StreamlitAuthError
 
 from data_access import accounts
-from data_access.auth_policy import (
-    Account,
-    Attempts,
-    Permissions,
-    after_failure,
-    identity_signed_in_at,
-    is_locked,
-    session_expiry,
-)
+from domain.auth_policy import Account, Attempts, Permissions, after_failure, identity_signed_in_at, is_locked, session_expiry
 from data_access.engine import is_demo_url, is_lock_wait
 from data_access.scope import Scope
 from metrics.clock import local_now

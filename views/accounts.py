@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
 from data_access import accounts
-from data_access.auth_policy import ROLE_SECRETARY, ROLES
+from domain.auth_policy import ROLE_SECRETARY, ROLES
 from data_access.engine import is_lock_wait
 from ui import keys
 from ui.auth import auth_now, current_viewer

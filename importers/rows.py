@@ -23,11 +23,11 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from data_access.importers.cells import CellReader, Column, Problems
-from data_access.importers.geo import plausible
-from data_access.importers.mapping import TIME_FIELDS, ColumnPlan, Mapping
-from data_access.importers.readers import Record
-from data_access.importers.values import DateParser, TimeConverter
+from importers.cells import CellReader, Column, Problems
+from importers.crs import plausible
+from importers.mapping import TIME_FIELDS, ColumnPlan, Mapping
+from importers.readers import Record
+from importers.values import DateParser, TimeConverter
 from metrics import vocab
 
 TICKET_NO_LEN = 64

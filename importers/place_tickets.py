@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy import Engine, bindparam, select, update
 
-from data_access.importers.placement import Placer
+from importers.point_in_polygon import Placer
 from data_access import rollups
 from data_access.schema import Community, GridCell, Ticket
 

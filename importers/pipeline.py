@@ -24,26 +24,18 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access import rollups
-from data_access.importers import runs
-from data_access.importers.areas import AreaSetupError, Units
-from data_access.importers.batch import Ready, place_rows, prepare_rows
-from data_access.importers.findings import FindingTally
-from data_access.importers.mapping import (
-    COORDINATE_SYSTEMS,
-    Mapping,
-    detect_format,
-    load_mapping,
-    load_preset,
-    missing_required,
-    plan_columns,
-)
-from data_access.importers.placement import Placer
-from data_access.importers.prefetch import ParsedAhead
-from data_access.importers.readers import Record, Source, UnreadableFile, open_source
-from data_access.importers.rejects import RejectsFile, check_writable, default_rejects_path
-from data_access.importers.rows import ParsedRow, RowParser, RowRejected
-from data_access.importers.seen import SeenKeys
-from data_access.importers.writer import ticket_key, write_batch
+from importers import runs
+from importers.areas import AreaSetupError, Units
+from importers.batch import Ready, place_rows, prepare_rows
+from importers.findings import FindingTally
+from importers.mapping import COORDINATE_SYSTEMS, Mapping, detect_format, load_mapping, load_preset, missing_required, plan_columns
+from importers.point_in_polygon import Placer
+from importers.prefetch import ParsedAhead
+from importers.readers import Record, Source, UnreadableFile, open_source
+from importers.rejects import RejectsFile, check_writable, default_rejects_path
+from importers.rows import ParsedRow, RowParser, RowRejected
+from importers.seen import SeenKeys
+from importers.upsert import ticket_key, write_batch
 from data_access.schema import create_schema
 from metrics.clock import local_now
 from metrics.settings import DEFAULT_SETTINGS, Settings

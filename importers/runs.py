@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from data_access.importers.findings import FindingTally
+from importers.findings import FindingTally
 from data_access.schema import ImportFinding, ImportRun
 
 R = ImportRun.__table__

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping as TMapping
 
-from data_access.importers import vocabulary
-from data_access.importers.values import word_key
+from importers import source_words
+from importers.values import word_key
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 
@@ -150,14 +150,14 @@ def mapping_from_dict(data: TMapping[str, Any], where: str, base: Mapping | None
     for fld, value in data.get("constants", {}).items():
         if fld not in FIELDS:
             raise ValueError(f"{where}: [constants] has unknown field {fld!r}")
-        if fld in vocabulary.CODES and fld != "status" and value not in vocabulary.CODES[fld]:
+        if fld in source_words.CODES and fld != "status" and value not in source_words.CODES[fld]:
             raise ValueError(f"{where}: constants.{fld} = {value!r} is not a {fld} code")
         constants[fld] = value
-    words = {f: {**vocabulary.BUILTIN_WORDS[f], **(base.words.get(f, {}) if base else {})} for f in WORD_FIELDS}
+    words = {f: {**source_words.BUILTIN_WORDS[f], **(base.words.get(f, {}) if base else {})} for f in WORD_FIELDS}
     for fld, table in data.get("values", {}).items():
         if fld not in WORD_FIELDS:
             raise ValueError(f"{where}: [values] has unknown field {fld!r} (one of {', '.join(WORD_FIELDS)})")
-        words[fld].update(vocabulary.checked_words(fld, table, f"{where}: values.{fld}"))
+        words[fld].update(source_words.checked_words(fld, table, f"{where}: values.{fld}"))
     areas_raw = data.get("areas", {})
     unknown_areas = set(areas_raw) - _AREA_KEYS
     if unknown_areas:

@@ -8,7 +8,7 @@ from pathlib import Path
 from xml.etree.ElementTree import ParseError
 from typing import Any, Iterator
 
-from data_access.importers.readers import RAW_KEPT, Record, UnreadableFile
+from importers.readers import RAW_KEPT, Record, UnreadableFile
 
 
 class ExcelSource:

@@ -35,7 +35,7 @@ from sqlalchemy import (
 
 from data_access import rollups
 from data_access.bulk import load_rows
-from data_access.importers.batch import Ready
+from importers.batch import Ready
 from data_access.schema import Callback, Ticket, TicketEvent, TicketPersonal
 from metrics import vocab
 

@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import Any, TextIO
 
-from data_access.importers.readers import Record
+from importers.readers import Record
 
 LEAD_COLUMNS = ["line", "column", "reason", "raw"]
 

@@ -10,7 +10,7 @@ import shapely
 from shapely.errors import GEOSException, ShapelyError
 from shapely.geometry import shape
 
-from data_access.importers.geo import to_wgs84
+from importers.crs import to_wgs84
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 GRID_SIZE = 1e-6  # degrees (~0.1 m): coordinates are snapped to this grid, which keeps the text short

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection
 
-from data_access.importers.areas import Units
-from data_access.importers.geo import to_wgs84
-from data_access.importers.placement import Placer
-from data_access.importers.rows import ParsedRow
+from importers.areas import Units
+from importers.crs import to_wgs84
+from importers.point_in_polygon import Placer
+from importers.rows import ParsedRow
 from data_access.writes import prepare_ticket
 from metrics.settings import Settings
 

@@ -275,13 +275,13 @@ def open_source(path: Path, fmt_hint: str | None = None, encoding: str | None = 
         raise UnreadableFile(f"no such file: {path}")
     suffix = path.suffix.casefold()
     if suffix in (".xlsx", ".xlsm"):
-        from data_access.importers.excel_reader import ExcelSource
+        from importers.excel_reader import ExcelSource
 
         return ExcelSource(path, sheet)
     if suffix in (".xls",):
         raise UnreadableFile("old .xls workbooks are not read: save the sheet as .xlsx or CSV")
     if suffix in (".json", ".jsonl", ".ndjson") or fmt_hint == "open311":
-        from data_access.importers.json_reader import JsonSource
+        from importers.json_reader import JsonSource
 
         return JsonSource(path)
     return CsvSource(path, encoding)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from data_access.importers.findings import FINDINGS
-from data_access.importers.pipeline import ImportSummary
+from importers.findings import FINDINGS
+from importers.pipeline import ImportSummary
 
 FINDINGS_SHOWN = 25
 

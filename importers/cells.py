@@ -17,17 +17,7 @@ import datetime as dt
 from operator import itemgetter
 from typing import Any
 
-from data_access.importers.values import (
-    BadValue,
-    DateParser,
-    Span,
-    TimeConverter,
-    cell_text,
-    parse_duration,
-    parse_float,
-    parse_yes_no,
-    word_key,
-)
+from importers.values import BadValue, DateParser, Span, TimeConverter, cell_text, parse_duration, parse_float, parse_yes_no, word_key
 
 # Distinct source words remembered per field (status words, deadlines such as "7天", short values that are
 # not null words: they repeat on every row), bounded for odd files.

@@ -2,7 +2,7 @@
 
 A ticket number that comes back later in the same file is a reject ("duplicate of line N"): letting the
 last copy win would make the import depend on row order and break the rule that importing a file twice
-changes nothing. The keys are `writer.ticket_key` (case-folded).
+changes nothing. The keys are `upsert.ticket_key` (case-folded).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ with a [boundaries] table, or the --code/--name/--parent flags); a value may be 
 template such as "LA-{objectid}", and a list means "the first that has a value". Each polygon is validated
 (polygons.py): repaired when make_valid can (a finding), rejected with a reason otherwise. Units are
 upserted by code in one transaction (a boundary file is thousands of polygons, not millions); afterwards
-tickets with coordinates and no unit at that level are placed by point in polygon (placement.py).
+tickets with coordinates and no unit at that level are placed by point in polygon (place_tickets.py).
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access.importers import runs
-from data_access.importers.areas import NAME_LEN, AreaSetupError, Units
-from data_access.importers.findings import FindingTally
-from data_access.importers.mapping import COORDINATE_SYSTEMS, PRESET_DIR, read_toml
-from data_access.importers.polygons import PolygonRejected, clean_polygon, geojson_text
-from data_access.importers.readers import Record
-from data_access.importers.rejects import RejectsFile, check_writable, default_rejects_path
-from data_access.importers.ticket_placement import place_tickets
-from data_access.importers.values import BadValue, cell_text, parse_float, word_key
+from importers import runs
+from importers.areas import NAME_LEN, AreaSetupError, Units
+from importers.findings import FindingTally
+from importers.mapping import COORDINATE_SYSTEMS, PRESET_DIR, read_toml
+from importers.polygons import PolygonRejected, clean_polygon, geojson_text
+from importers.readers import Record
+from importers.rejects import RejectsFile, check_writable, default_rejects_path
+from importers.place_tickets import place_tickets
+from importers.values import BadValue, cell_text, parse_float, word_key
 from data_access.schema import Community, GridCell, Street, UnitBoundary, create_schema
 from metrics.clock import local_now
 from metrics.settings import DEFAULT_SETTINGS, Settings

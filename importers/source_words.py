@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from data_access.importers.values import word_key
+from importers.values import word_key
 from metrics import vocab
 
 

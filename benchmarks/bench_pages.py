@@ -5,7 +5,7 @@
 For each backend and size it builds (or reuses) a sample district with its rollups, then for every page and
 scenario (the default period, this year, one street as its secretary, one community):
 
-1. **records** the calls the real page script makes to the cached data seams (`ui/data*.py`): the page runs
+1. **records** the calls the real page script makes to the cached data seams (`ui/data/`): the page runs
    under AppTest with every seam function wrapped by a recorder, so the benchmark times what the page asks
    for, not a copy of it that could drift;
 2. **replays** them in a fresh process: *cold* — empty caches, a new engine and connection, as after a
@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterator
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PUBLIC_APP = str(ROOT / "public_app.py")  # the public screen as its own app (the same render function as /public)
-SEAM_MODULES = ("ui.data", "ui.data_flow", "ui.data_map", "ui.data_overdue", "ui.data_public", "ui.data_quality")
+SEAM_MODULES = ("ui.data", "ui.data.flow", "ui.data.grid_map", "ui.data.overdue", "ui.data.public", "ui.data.quality")
 SIDEBAR_CALLS = {("ui.data", "streets"), ("ui.data", "communities"), ("ui.data", "categories")}
 PAGES = {
     "overview": "views/overview.py",

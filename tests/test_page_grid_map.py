@@ -21,7 +21,7 @@ from ui import i18n, keys
 from data_access.queries import RATE_COUNT_COLUMNS
 from metrics.geo import build_geometry
 from metrics.settings import DEFAULT_SETTINGS
-from ui.map_layers import CELL_LAYER, MAP_STYLE, build_deck, selected_cell_id
+from ui.components.map_layers import CELL_LAYER, MAP_STYLE, build_deck, selected_cell_id
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "views/grid_map.py"

@@ -257,7 +257,7 @@ def test_list_alone_for_another_page(overdue_casebook):
         from ui import data
         from ui.filter_bar import build_context
         from ui.filters import FilterState
-        from ui.overdue_view import render_overdue_list
+        from ui.components.overdue_view import render_overdue_list
 
         url, scope = os.environ["DATABASE_URL"], Scope.district()
         state = FilterState(street="S1", community="C1b")
@@ -308,7 +308,7 @@ def test_exports_write_formula_like_text_as_text(hostile_casebook, downloads):
 
 
 def test_as_text_leaves_numbers_and_plain_text_alone():
-    from ui.overdue_view import as_text
+    from ui.components.overdue_view import as_text
 
     assert [as_text(v) for v in (-3, 2.5, "东湖", "-1", "+86", "\t=1", "＝1")] == [
         -3, 2.5, "东湖", "'-1", "'+86", "'\t=1", "'＝1"]

@@ -15,8 +15,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import NOW
-from ui import data, keys, public_map
-from ui import public_panels as panels
+from ui import data, keys
+from ui.components import public_map
+from ui.components import public_panels as panels
 from views import public_screen
 from views.public_screen import PANELS, ScreenOptions, next_panel, parse_options
 

@@ -13,6 +13,7 @@ from data_access.accounts import DEMO_PASSWORD, seed_demo_accounts
 from data_access.engine import DEMO_DB_PATH, DEMO_DB_URL, make_engine, redact
 from metrics.clock import local_now
 from metrics.settings import Settings
+from ui import data
 from ui.i18n import literal, t
 
 _BUILD_LOCK = threading.Lock()
@@ -65,16 +66,16 @@ def _ensure_demo_accounts(timezone: str) -> bool:
 
 
 def database_problem(url: str) -> str | None:
-    """None if the case database answers and has its tables; otherwise what went wrong, for the message."""
-    engine = make_engine(url)
+    """None if the case database answers and has its tables; otherwise what went wrong, for the message.
+
+    Asks through the app's cached engine (`data.engine_for`), so a rerun borrows a pooled connection
+    instead of building and disposing an engine each time."""
     try:
-        with engine.connect() as conn:
+        with data.engine_for(url).connect() as conn:
             if not inspect(conn).has_table("ticket"):
                 return t("app.db_no_tables")
     except OperationalError as exc:
         return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    finally:
-        engine.dispose()
     return None
 
 

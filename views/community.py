@@ -10,13 +10,13 @@ import streamlit as st
 from metrics import rates
 from ui import data, keys
 from ui.filter_bar import page_context
-from ui.funnel_view import render_funnel
+from ui.components.funnel_view import render_funnel
 from ui.i18n import literal, t
-from ui.kpi import kpi_row
-from ui.map_layers import render_cell_map
-from ui.overdue_view import render_overdue_list
-from ui.ranking import ranking_frame
-from ui.trend_view import render_trend
+from ui.components.kpi import kpi_row
+from ui.components.map_layers import render_cell_map
+from ui.components.overdue_view import render_overdue_list
+from ui.components.ranking import ranking_frame
+from ui.components.trend_view import render_trend
 
 ctx = page_context()
 st.title(t("page.community.title"))

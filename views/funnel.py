@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import keys
 from ui.filter_bar import page_context
-from ui.funnel_view import render_funnel
+from ui.components.funnel_view import render_funnel
 from ui.i18n import t
 
 ctx = page_context()

@@ -7,10 +7,11 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics.map_scale import MEASURES
-from ui import data_map, keys
+from ui.data import grid_map as data_map
+from ui import keys
 from ui.filter_bar import page_context
 from ui.i18n import literal, t
-from ui.map_layers import render_cell_map, render_open_tickets
+from ui.components.map_layers import render_cell_map, render_open_tickets
 
 ctx = page_context()
 

@@ -10,7 +10,7 @@ import streamlit as st
 from ui import keys
 from ui.filter_bar import page_context
 from ui.i18n import t
-from ui.overdue_view import render_overdue_list
+from ui.components.overdue_view import render_overdue_list
 
 ctx = page_context()
 

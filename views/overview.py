@@ -9,11 +9,11 @@ from metrics import rates
 from metrics.definitions import UNIT_COUNT
 from metrics.periods import compare_frames
 from ui import data
-from ui.charts import category_movement_chart, show_chart
+from ui.components.charts import category_movement_chart, show_chart
 from ui.filter_bar import page_context
 from ui.i18n import t
-from ui.kpi import kpi_row
-from ui.ranking import ranking_frame, render_ranking
+from ui.components.kpi import kpi_row
+from ui.components.ranking import ranking_frame, render_ranking
 
 ctx = page_context()
 counts, median = data.headline_counts(ctx.url, ctx.scope, ctx.flt, ctx.now)

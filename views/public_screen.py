@@ -8,10 +8,10 @@
   A fragment (`st.fragment(run_every=...)`) reruns the screen body alone every tick: the panel index lives
   in the session and moves on one step per elapsed rotation; a new session (a kiosk that reconnects, a
   second screen) starts at the panel the clock gives, (epoch seconds // rotate) % len(PANELS).
-* Refresh: each tick reads the clock again; the queries are cached per minute (`ui.data_public`), so the
+* Refresh: each tick reads the clock again; the queries are cached per minute (`ui.data.public`), so the
   figures are at most a minute old, and the footer says when they were read.
 * Outage: when the database cannot be reached, a panel shows its last good figures with a "数据延迟" mark
-  (kept server-side, see `ui.data_public.load_panel`) — never an error page — and the next tick retries.
+  (kept server-side, see `ui.data.public.load_panel`) — never an error page — and the next tick retries.
 * Privacy: public scope only, aggregate queries behind `public_guard.check_public_strict`, and every figure
   suppressed below settings.public_min_count (`metrics.suppression`) before it is drawn.
 """
@@ -28,8 +28,10 @@ import streamlit as st
 from data_access.scope import Scope
 from metrics import periods, public_figures
 from metrics.settings import Settings
-from ui import data, data_public, keys, public_map
-from ui import public_panels as panels
+from ui import data, keys
+from ui.data import public as data_public
+from ui.components import public_map
+from ui.components import public_panels as panels
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t
 
 PANELS = ("headline", "map", "trend", "categories", "resolved")

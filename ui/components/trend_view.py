@@ -18,11 +18,12 @@ from data_access.scope import TicketFilter
 from metrics import trends
 from metrics.definitions import format_number
 from metrics.settings import Settings
-from ui import data_flow, keys
-from ui.charts import show_chart
+from ui.data import flow as data_flow
+from ui import keys
+from ui.components.charts import show_chart
 from ui.filter_bar import PageContext
 from ui.i18n import t
-from ui.kpi import metric_help
+from ui.components.kpi import metric_help
 
 TREND_MEASURES = ("satisfaction_rate", "resolution_rate")
 MAX_SHOWN_GROUPS = 6  # lines per chart by default; more stay choosable

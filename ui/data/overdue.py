@@ -1,4 +1,4 @@
-"""Cached reads of the overdue view (keyed only by their arguments, like ui/data.py)."""
+"""Cached reads of the overdue view (keyed only by their arguments, like ui/data/__init__.py)."""
 
 from __future__ import annotations
 

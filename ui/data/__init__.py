@@ -2,7 +2,10 @@
 
 `st.cache_resource` holds the engine (one per URL); `st.cache_data` holds small result frames whose key is
 fully described by the arguments (URL, scope, filter, minute of `now`), with a short time-to-live so new
-tickets appear without restarting the app.
+tickets appear without restarting the app. This module holds the engine, the clock and the wrappers every
+page shares; each page family has its own module beside it: `flow` (funnel, satisfaction), `grid_map`,
+`overdue`, `public` (the transparency screen, with its last good figures) and `quality`. Each wrapper is
+written out as its own function: Streamlit keys a cache on the function's name and source.
 """
 
 from __future__ import annotations

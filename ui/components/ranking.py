@@ -10,7 +10,7 @@ from metrics.definitions import UNIT_RATE, UNIT_SCORE
 from metrics.periods import compare_frames
 from metrics.settings import Settings
 from ui.i18n import t
-from ui.kpi import format_value, metric_help
+from ui.components.kpi import format_value, metric_help
 
 RANKING_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 

@@ -3,7 +3,7 @@
 Each `render_*` draws one panel from figures that `metrics.public_figures` has already suppressed, so a
 renderer never sees a count it may not show: a suppressed volume is <NA> and is written "<5", a suppressed
 rate is NaN/None and is written "样本不足". Charts carry only the published columns (a chart's data travels
-to the browser whole). The map panel is `ui.public_map`.
+to the browser whole). The map panel is `ui.components.public_map`.
 
 Texts come from locales/<lang>/public.toml. The look (dark, large type, no Streamlit chrome) is
 `SCREEN_CSS`, injected by `inject_screen_style()`.
@@ -21,7 +21,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui.charts import show_chart
+from ui.components.charts import show_chart
 from ui.i18n import t
 
 # ------------------------------------------------------------------------------------------- look

@@ -20,8 +20,8 @@ from metrics import geo, map_scale
 from metrics.definitions import UNIT_COUNT
 from metrics.geo import MapGeometry
 from ui.i18n import t
-from ui.map_layers import CompactDeck, _literal, _outline_layer, _text_layer, place_names
-from ui.public_panels import BORDER, _esc, is_missing, render_message, render_panel_title
+from ui.components.map_layers import CompactDeck, _literal, _outline_layer, _text_layer, place_names
+from ui.components.public_panels import BORDER, _esc, is_missing, render_message, render_panel_title
 
 # Light grows with the count on a dark ground (ColorBrewer YlGnBu, dark blue → pale yellow).
 MAP_PALETTE = ((37, 52, 148), (44, 127, 184), (65, 182, 196), (161, 218, 180), (255, 255, 204))

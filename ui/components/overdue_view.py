@@ -37,11 +37,12 @@ from metrics.overdue import (
     summary_totals,
 )
 from metrics.settings import Settings
-from ui import data_overdue, keys
-from ui.charts import show_chart
+from ui.data import overdue as data_overdue
+from ui import keys
+from ui.components.charts import show_chart
 from ui.filter_bar import PageContext
 from ui.i18n import literal, t
-from ui.kpi import metric_help
+from ui.components.kpi import metric_help
 
 # A district's overdue list is thousands of rows; past this many the list (and its exports) stop, with a
 # notice, rather than hold an unbounded frame in every session.

@@ -20,10 +20,10 @@ from data_access.scope import TicketFilter
 from metrics import geo, map_scale
 from metrics.definitions import UNIT_COUNT, UNIT_PER_10K, UNIT_RATE
 from metrics.settings import Settings
-from ui import data_map
+from ui.data import grid_map as data_map
 from ui.filter_bar import PageContext
 from ui.i18n import t
-from ui.kpi import metric_help
+from ui.components.kpi import metric_help
 
 # Served by Streamlit's static file serving (server.enableStaticServing); a background layer only.
 MAP_STYLE = "/app/static/style.json"

@@ -1,4 +1,4 @@
-"""Cached data of the grid map (keyed only by their arguments, like ui/data.py)."""
+"""Cached data of the grid map (keyed only by their arguments, like ui/data/__init__.py)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from data_access.engine import is_demo_url, resolve_database_url
-from metrics.settings import load_settings
+from domain.settings import load_settings
 from ui import auth, bootstrap, data, keys
 from ui.filter_bar import render_filter_bar
 from ui.i18n import t

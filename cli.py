@@ -30,8 +30,8 @@ from data_access.engine import DEMO_DB_PATH, is_demo_url, make_engine, redact, r
 from data_access.schema import create_schema
 from data_access.scope import Scope, TicketFilter
 from metrics import rates
-from metrics.clock import local_now
-from metrics.settings import load_settings
+from domain.clock import local_now
+from domain.settings import load_settings
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.engine import is_demo_url, resolve_database_url
-from metrics.settings import load_settings
+from domain.settings import load_settings
 from ui import bootstrap, data
 from views.public_screen import render_public_screen
 

@@ -59,7 +59,7 @@ def ensure_accounts(url: str) -> None:
     """The demo accounts with the benchmark's password (a sample database's are random, printed once)."""
     from data_access.accounts import find_account, seed_demo_accounts, set_password
     from data_access.engine import make_engine
-    from metrics.clock import local_now
+    from domain.clock import local_now
 
     engine = make_engine(url)
     with engine.begin() as conn:

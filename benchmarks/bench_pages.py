@@ -352,7 +352,7 @@ def run_session_benchmarks(*, sizes: list[int], backends: list[str], server_urls
     from sqlalchemy.exc import OperationalError
 
     from benchmarks.bench_concurrency import report, run_sessions
-    from metrics.clock import local_now
+    from domain.clock import local_now
 
     now = local_now().replace(second=0, microsecond=0)
     found = []
@@ -376,7 +376,7 @@ def run_page_benchmarks(
     """Build or reuse each sample, then time every page; print a table and return its rows."""
     from sqlalchemy.exc import OperationalError
 
-    from metrics.clock import local_now
+    from domain.clock import local_now
 
     now = local_now().replace(second=0, microsecond=0)
     rows: list[dict] = []

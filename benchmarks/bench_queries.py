@@ -27,7 +27,7 @@ from data_access import queries
 from data_access.engine import make_engine
 from data_access.schema import Ticket
 from data_access.scope import Scope, TicketFilter
-from metrics.clock import local_now
+from domain.clock import local_now
 
 BENCH_DIR = Path(tempfile.gettempdir()) / "street_dashboard_bench"
 

@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from metrics import vocab
+from domain import vocab
 
 TICKET_COLUMNS = (
     "id, channel, category, street_id, community_id, received_at, dispatched_at, contacted_at, contact_due_at, "

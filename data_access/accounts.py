@@ -27,7 +27,7 @@ from domain.auth_policy import BCRYPT_MAX_BYTES, ROLE_ADMIN, ROLE_SECRETARY, ROL
 from data_access.schema import Account as AccountModel
 from data_access.schema import District, Street
 from data_access.scope import Scope
-from metrics.settings import Settings
+from domain.settings import Settings
 
 A = AccountModel.__table__
 S = Street.__table__

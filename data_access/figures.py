@@ -41,7 +41,8 @@ from data_access.schema import ROLLUP_TABLES, RollupTable, Ticket, rollup_state
 from data_access.scope import Scope, TicketFilter, rollup_conditions, ticket_conditions
 from data_access.sql import as_counts, as_dates, exact_median, fetch
 from data_access.sqlfuncs import day_of, unindexed
-from metrics import durations, periods
+from metrics import durations
+from domain import periods
 
 T = Ticket.__table__
 

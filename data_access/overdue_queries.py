@@ -19,7 +19,7 @@ from data_access.sql import C, DEP, E, S, T, count_if, fetch, stamp
 from data_access.ticket_measures import IS_OPEN
 from data_access.scope import Scope, TicketFilter, ticket_conditions
 from data_access.sqlfuncs import seconds_between
-from metrics import vocab
+from domain import vocab
 from metrics.overdue import BAND_EDGES_DAYS, band_count_columns
 
 Due = Literal["both", "overdue", "due_soon"]

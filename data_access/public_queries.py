@@ -18,7 +18,7 @@ from data_access import figures, map_queries
 from data_access.scope import ALL, Scope, TicketFilter, community_conditions, ticket_conditions, unit_conditions
 from data_access.sql import C, D, S, T, as_dates, count_if, fetch, stamp
 from data_access.ticket_measures import IS_CLOSED, RATE_COUNT_COLUMNS
-from metrics import periods
+from domain import periods
 
 RECENT_WINDOWS = {"closed_24h": dt.timedelta(hours=24), "closed_7d": dt.timedelta(days=7)}
 
@@ -146,6 +146,6 @@ def cell_counts(conn: Connection, scope: Scope, since: dt.date, until: dt.date) 
 
 
 def cell_boundaries(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """The polygons of every cell in scope (`map_queries.cell_boundaries`, for `metrics.geo.build_geometry`)."""
+    """The polygons of every cell in scope (`map_queries.cell_boundaries`, for `ui.map_geo.build_geometry`)."""
     _require_public(scope)
     return map_queries.cell_boundaries(conn, scope, ALL)

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, func, select
 from data_access.schema import ImportFinding, ImportRun, Street, Ticket
 from data_access.scope import ALL, Scope, TicketFilter, ticket_conditions
 from data_access.sql import count_if, fetch
-from metrics import vocab
+from domain import vocab
 
 T = Ticket.__table__
 S = Street.__table__

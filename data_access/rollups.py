@@ -30,7 +30,7 @@ from data_access import ticket_measures as tm
 from data_access.schema import ROLLUP_TABLES, RollupTable, Ticket, create_schema, rollup_dirty, rollup_state
 from data_access.scope import ticket_conditions
 from data_access.sqlfuncs import day_of, month_of
-from metrics import periods
+from domain import periods
 
 T = Ticket.__table__
 

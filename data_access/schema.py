@@ -2,7 +2,7 @@
 
 Timestamps are naive local wall-clock time of the deployment's zone (DESIGN.md principle 5). Codes in
 `channel`, `kind`, `urgency`, `status`, `resolution`, `satisfaction` and `ticket_event.kind` come from
-`metrics.vocab`.
+`domain.vocab`.
 
 Personal data (caller name, phone, exact address, the complaint's free text) lives only in
 `ticket_personal`; `PERSONAL_COLUMNS` lists every column that a public-scope query must never select.

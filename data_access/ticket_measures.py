@@ -40,7 +40,8 @@ from data_access.schema import (
 )
 from data_access.sql import count_if, stamp
 from data_access.sqlfuncs import seconds_between
-from metrics import durations, vocab
+from metrics import durations
+from domain import vocab
 
 T = Ticket.__table__
 E = TicketEvent.__table__

@@ -15,9 +15,9 @@ from sqlalchemy import Connection, insert, update
 
 from data_access import rollups
 from data_access.schema import EVENT_KINDS, Callback, Ticket, TicketEvent
-from metrics import vocab
-from metrics.deadlines import derive_deadlines
-from metrics.settings import DEFAULT_SETTINGS, Settings
+from domain import vocab
+from domain.deadlines import derive_deadlines
+from domain.settings import DEFAULT_SETTINGS, Settings
 
 T = Ticket.__table__
 

@@ -2,7 +2,7 @@
 sign-ins, session expiry, password rules and how an identity provider's claims pick an account.
 
 No database and no Streamlit here (like `metrics/`): `data_access.accounts` stores what these functions
-decide, `ui.auth` asks them. Numbers come from `metrics.settings` (max_failed_sign_ins, lockout_minutes,
+decide, `ui.auth` asks them. Numbers come from `domain.settings` (max_failed_sign_ins, lockout_minutes,
 session_idle_minutes, session_max_hours, oidc_username_claim).
 """
 
@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Iterable, Literal, Mapping
 from zoneinfo import ZoneInfo
 
-from metrics.settings import Settings
+from domain.settings import Settings
 
 ROLE_ADMIN = "admin"
 ROLE_SUPERVISOR = "supervisor"

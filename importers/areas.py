@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, select
 
 from data_access.schema import Community, Department, District, GridCell, Street
-from metrics import vocab
+from domain import vocab
 
 S, C, G, D, DEP = (t.__table__ for t in (Street, Community, GridCell, District, Department))
 CODE_LEN = 32

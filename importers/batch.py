@@ -21,7 +21,7 @@ from importers.crs import to_wgs84
 from importers.point_in_polygon import Placer
 from importers.rows import ParsedRow
 from data_access.writes import prepare_ticket
-from metrics.settings import Settings
+from domain.settings import Settings
 
 
 @dataclass

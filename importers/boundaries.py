@@ -32,8 +32,8 @@ from importers.rejects import RejectsFile, check_writable, default_rejects_path
 from importers.place_tickets import place_tickets
 from importers.values import BadValue, cell_text, parse_float, word_key
 from data_access.schema import Community, GridCell, Street, UnitBoundary, create_schema
-from metrics.clock import local_now
-from metrics.settings import DEFAULT_SETTINGS, Settings
+from domain.clock import local_now
+from domain.settings import DEFAULT_SETTINGS, Settings
 
 LEVELS = ("street", "community", "grid")
 S, C, G, B = (t.__table__ for t in (Street, Community, GridCell, UnitBoundary))

@@ -37,8 +37,8 @@ from importers.rows import ParsedRow, RowParser, RowRejected
 from importers.seen import SeenKeys
 from importers.upsert import ticket_key, write_batch
 from data_access.schema import create_schema
-from metrics.clock import local_now
-from metrics.settings import DEFAULT_SETTINGS, Settings
+from domain.clock import local_now
+from domain.settings import DEFAULT_SETTINGS, Settings
 
 TRANSACTIONS = ("batch", "single")
 SKIP_CHUNK = 5000  # records parsed at a time while passing over what a resumed run committed

@@ -28,7 +28,7 @@ from importers.crs import plausible
 from importers.mapping import TIME_FIELDS, ColumnPlan, Mapping
 from importers.readers import Record
 from importers.values import DateParser, TimeConverter
-from metrics import vocab
+from domain import vocab
 
 TICKET_NO_LEN = 64
 LABEL_LEN = 64

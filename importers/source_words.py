@@ -1,4 +1,4 @@
-"""Source words → the codes of `metrics.vocab`, for the words every export uses.
+"""Source words → the codes of `domain.vocab`, for the words every export uses.
 
 A mapping file adds or overrides words per field (`[values.status]` …). Words are compared by
 `values.word_key` (case and spaces ignored). A status word may also exclude the ticket (剔单) with a reason:
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from importers.values import word_key
-from metrics import vocab
+from domain import vocab
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from data_access import rollups
 from data_access.bulk import load_rows
 from importers.batch import Ready
 from data_access.schema import Callback, Ticket, TicketEvent, TicketPersonal
-from metrics import vocab
+from domain import vocab
 
 T = Ticket.__table__
 P = TicketPersonal.__table__

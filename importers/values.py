@@ -13,7 +13,7 @@ import re
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from metrics.deadlines import add_working_days
+from domain.deadlines import add_working_days
 
 
 class BadValue(ValueError):

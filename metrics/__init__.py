@@ -1,1 +1,2 @@
-"""Pure metric code: counts in, rates/scores/rankings out. Imports neither streamlit nor sqlalchemy."""
+"""The measures: counts in, rates/scores/rankings/trends/funnels out. Pure: imports neither streamlit nor
+sqlalchemy, and of the project only `domain/` (settings, vocabulary, deadlines, periods, units)."""

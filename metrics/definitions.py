@@ -12,16 +12,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
-from metrics import vocab
-from metrics.settings import DEFAULT_SETTINGS, Settings
-
-UNIT_RATE = "rate"  # a share in [0, 1], shown as a percentage
-UNIT_SCORE = "score"  # points in [0, 100]
-UNIT_COUNT = "count"  # a number of tickets
-UNIT_HOURS = "hours"  # a duration
-UNIT_PER_10K = "per_10k"  # tickets per 10,000 residents (not bounded by 1)
-UNITS = (UNIT_RATE, UNIT_SCORE, UNIT_COUNT, UNIT_HOURS, UNIT_PER_10K)
-
+from domain import vocab
+from domain.settings import DEFAULT_SETTINGS, Settings
+from domain.units import UNIT_COUNT, UNIT_HOURS, UNIT_PER_10K, UNIT_RATE, UNIT_SCORE
 
 @dataclass(frozen=True)
 class Metric:

@@ -11,8 +11,9 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-from metrics import periods, rates, trends
-from metrics.settings import Settings
+from domain import periods
+from metrics import rates, trends
+from domain.settings import Settings
 from metrics.suppression import public_measures, public_table
 
 HEADLINE_MEASURES = ("tickets", "response_rate", "resolution_rate", "satisfaction_rate")

@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from metrics.settings import DEFAULT_SETTINGS, Settings
+from domain.settings import DEFAULT_SETTINGS, Settings
 
 REASON_SMALL_SAMPLE = "small_sample"  # fewer tickets than settings.min_ranked_tickets
 REASON_NO_SCORE = "no_score"  # the score is undefined (no denominator)

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from metrics.settings import DEFAULT_SETTINGS, Settings
+from domain.settings import DEFAULT_SETTINGS, Settings
 
 # The count contract of the data layer (one value per group).
 COUNT_COLUMNS = (

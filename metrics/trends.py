@@ -26,8 +26,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from metrics import periods, rates
-from metrics.settings import DEFAULT_SETTINGS, Settings
+from domain import periods
+from metrics import rates
+from domain.settings import DEFAULT_SETTINGS, Settings
 
 FREQUENCIES = ("week", "month")
 MIN_BUCKETS = 12  # a trend shows at least the last 12 weeks / 12 months, whatever the chosen period

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from metrics import vocab
+from domain import vocab
 from sample_data.categories import CATEGORIES, CATEGORY_INDEX, STREET, Category, Subcategory
 
 __all__ = ["CATEGORIES", "CATEGORY_INDEX", "STREET", "Category", "Subcategory"]  # re-exported

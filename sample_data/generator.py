@@ -36,9 +36,9 @@ from data_access.schema import (
 )
 from data_access import rollups
 from data_access.bulk import Batch, bulk_loading
-from metrics import vocab
-from metrics.clock import local_now
-from metrics.settings import DEFAULT_SETTINGS, Settings
+from domain import vocab
+from domain.clock import local_now
+from domain.settings import DEFAULT_SETTINGS, Settings
 from sample_data import catalog, rows, timeline
 from sample_data.geography import Geography, build_geography
 from sample_data.lifecycle import Life, simulate

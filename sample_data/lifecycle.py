@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from metrics import vocab
-from metrics.deadlines import extend
-from metrics.settings import Settings
+from domain import vocab
+from domain.deadlines import extend
+from domain.settings import Settings
 from sample_data import catalog
 from sample_data.tickets import (
     CH_GRID,
@@ -195,7 +195,7 @@ def simulate(
         sign + (room * rng.beta(1.3, 3, n)).astype(np.int64),
     )
 
-    # 延期: an approved extension moves the deadline (metrics.deadlines.extend).
+    # 延期: an approved extension moves the deadline (domain.deadlines.extend).
     p_ext = np.choose(d.urgency, [EXTENSION[u] for u in range(4)])
     extended = handled & (rnd() < p_ext)
     due = d.due0.copy()

@@ -11,7 +11,7 @@ import hashlib
 
 import numpy as np
 
-from metrics import vocab
+from domain import vocab
 from sample_data import catalog, names
 from sample_data.geography import Geography
 from sample_data.tickets import SUBS, Draft

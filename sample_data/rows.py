@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from metrics import vocab
+from domain import vocab
 from sample_data import catalog, personal
 from sample_data.geography import Geography
 from sample_data.lifecycle import NOTES, Life

@@ -20,8 +20,8 @@ from data_access import rollups
 from data_access.engine import is_lock_wait
 from data_access.schema import Community, Department, GridCell, Ticket
 from data_access.writes import add_event, insert_ticket, record_callback, update_ticket
-from metrics import vocab
-from metrics.settings import DEFAULT_SETTINGS, Settings
+from domain import vocab
+from domain.settings import DEFAULT_SETTINGS, Settings
 
 T = Ticket.__table__
 G = GridCell.__table__

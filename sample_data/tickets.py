@@ -1,7 +1,7 @@
 """What each ticket is: channel, kind, category, urgency, place, lead department and caller — vectorised.
 
 `make_drafts` turns the (day, column) draws of `timeline.draw_counts` for one chunk into a `Draft`: one
-numpy array per attribute, sorted by the time of receipt. Deadlines come from `metrics.deadlines` (the same
+numpy array per attribute, sorted by the time of receipt. Deadlines come from `domain.deadlines` (the same
 code the importers use), so the lifecycle in `lifecycle.py` can be laid out against them.
 """
 
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metrics import vocab
-from metrics.deadlines import derive_deadlines
-from metrics.settings import Settings
+from domain import vocab
+from domain.deadlines import derive_deadlines
+from domain.settings import Settings
 from sample_data import catalog, timeline
 from sample_data.geography import Geography
 
@@ -290,7 +290,7 @@ def make_drafts(
 
 
 def deadlines(rec: np.ndarray, urgency: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
-    """(contact_due, due) in seconds, from metrics.deadlines.derive_deadlines for every ticket."""
+    """(contact_due, due) in seconds, from domain.deadlines.derive_deadlines for every ticket."""
     contact = per_day(rec, urgency, lambda t, u: derive_deadlines(t, vocab.URGENCIES[u], settings)[0])
     due = per_day(rec, urgency, lambda t, u: derive_deadlines(t, vocab.URGENCIES[u], settings)[1])
     return contact, due
@@ -300,7 +300,7 @@ def per_day(at: np.ndarray, key: np.ndarray, shift: Callable[[dt.datetime, int],
     """`shift(time, key)` in seconds for every time `at` (seconds) with its small non-negative `key`.
 
     `shift` is called once per (day, key), at midnight, and its offset is added: exact for every deadline of
-    metrics.deadlines, which moves a time by a fixed span or by whole (working) days at the same clock time —
+    domain.deadlines, which moves a time by a fixed span or by whole (working) days at the same clock time —
     the same offset for every time of one day. Millions of tickets need a few thousand calls.
     """
     width = int(key.max(initial=0)) + 1

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metrics.deadlines import is_workday
+from domain.deadlines import is_workday
 from sample_data import catalog
 
 DAY = 86_400

@@ -19,7 +19,7 @@ from domain.auth_policy import Account, Permissions
 from data_access.personal_queries import caller_identity
 from data_access.schema import Account as AccountModel
 from data_access.scope import PersonalDataRefused, Scope, TicketFilter
-from metrics.settings import DEFAULT_SETTINGS
+from domain.settings import DEFAULT_SETTINGS
 
 A = AccountModel.__table__
 PASSWORD = "correct horse battery"
@@ -310,7 +310,7 @@ def test_caller_identity_with_the_permission_reads_only_tickets_in_scope(conn):
     ids=["no-failures", "no-lockout", "negative-idle", "no-session", "blank-claim"],
 )
 def test_sign_in_settings_are_validated(overrides):
-    from metrics.settings import settings_from_mapping
+    from domain.settings import settings_from_mapping
 
     with pytest.raises(ValueError):
         settings_from_mapping(overrides)

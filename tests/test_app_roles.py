@@ -21,8 +21,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import NOW
 from data_access import accounts
 from data_access.engine import make_engine
-from metrics.clock import local_now
-from metrics.settings import DEFAULT_SETTINGS
+from domain.clock import local_now
+from domain.settings import DEFAULT_SETTINGS
 from ui import keys
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -12,8 +12,8 @@ import datetime as dt
 import chinese_calendar
 import pytest
 
-from metrics import deadlines
-from metrics.settings import settings_from_mapping
+from domain import deadlines
+from domain.settings import settings_from_mapping
 
 T = dt.datetime
 D = dt.date

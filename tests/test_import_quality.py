@@ -13,7 +13,7 @@ from data_access import quality
 from data_access.engine import make_engine
 from importers import ImportOptions, import_file
 from data_access.scope import Scope
-from metrics.settings import settings_from_mapping
+from domain.settings import settings_from_mapping
 
 SETTINGS = settings_from_mapping({"timezone": "America/New_York"})
 

@@ -11,7 +11,7 @@ import pytest
 from data_access.engine import make_engine
 from importers import ImportOptions, import_file
 from importers.rejects import LEAD_COLUMNS
-from metrics.settings import settings_from_mapping
+from domain.settings import settings_from_mapping
 
 NYC_SETTINGS = settings_from_mapping({"timezone": "America/New_York"})
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics import vocab
+from domain import vocab
 from ui.i18n import LANGUAGES, catalogue, lookup
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""metrics.geo and metrics.map_scale: hand-worked geometry, outlines, label points, decluttering, measures
+"""ui.map_geo and ui.components.map_scale: hand-worked geometry, outlines, label points, decluttering, measures
 and colour scales."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ import math
 import pandas as pd
 import pytest
 
-from metrics import geo, map_scale
-from metrics.definitions import UNIT_COUNT, UNIT_PER_10K, UNIT_RATE
+from ui import map_geo
+from ui.components import map_scale
+from domain.units import UNIT_COUNT, UNIT_PER_10K, UNIT_RATE
 from metrics.rates import COUNT_COLUMNS
-from metrics.settings import DEFAULT_SETTINGS
+from domain.settings import DEFAULT_SETTINGS
 
 
 def square(x: float, y: float, size: float = 1.0) -> list[list[float]]:
@@ -58,7 +59,7 @@ def edge(a, b) -> frozenset[tuple[float, float]]:
     ids=["polygon", "open-ring-closed", "z-dropped", "multipolygon", "feature", "hole-kept"],
 )
 def test_polygons_from_geojson(geometry, expected):
-    assert geo.polygons_from_geojson(json.dumps(geometry)) == expected
+    assert map_geo.polygons_from_geojson(json.dumps(geometry)) == expected
 
 
 @pytest.mark.parametrize(
@@ -68,7 +69,7 @@ def test_polygons_from_geojson(geometry, expected):
 )
 def test_polygons_from_geojson_refuses_other_geometries(text):
     with pytest.raises(ValueError):
-        geo.polygons_from_geojson(text)
+        map_geo.polygons_from_geojson(text)
 
 
 # --------------------------------------------------------------------------------- plane geometry
@@ -88,7 +89,7 @@ L_SHAPE = [[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2], [0, 0]]
     ids=["square", "clockwise", "triangle", "l-shape", "degenerate"],
 )
 def test_ring_area_centroid(ring, expected):
-    assert geo.ring_area_centroid(ring) == pytest.approx(expected)
+    assert map_geo.ring_area_centroid(ring) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
@@ -97,12 +98,12 @@ def test_ring_area_centroid(ring, expected):
     ids=["in-square", "right-of-square", "l-notch", "l-arm"],
 )
 def test_point_in_ring(point, ring, inside):
-    assert geo.point_in_ring(point, ring) is inside
+    assert map_geo.point_in_ring(point, ring) is inside
 
 
 def test_bounds():
-    assert geo.bounds([square(0, 0), square(3, -2)]) == (0.0, -2.0, 4.0, 1.0)
-    assert geo.bounds([]) is None
+    assert map_geo.bounds([square(0, 0), square(3, -2)]) == (0.0, -2.0, 4.0, 1.0)
+    assert map_geo.bounds([]) is None
 
 
 # The whole Web-Mercator world (lat ±85.0511°) is 512 px wide and high at zoom 0.
@@ -117,30 +118,30 @@ WORLD_LAT = math.degrees(math.atan(math.sinh(math.pi)))
         ((0, 0, 360 / 512, 0.0001), 512, 512, 0, (0.00005, 360 / 1024, 9.0)),
         ((0, 0, 360 / 512, 0.0001), 560, 512, 24, (0.00005, 360 / 1024, 9.0)),  # 24 px padding each side
         ((0, 0, 360 / 512, 0.0001), 1024, 512, 0, (0.00005, 360 / 1024, 10.0)),  # twice as wide: one zoom more
-        ((10, 20, 10, 20), 800, 560, 24, (20.0, 10.0, geo.MAX_ZOOM)),  # a single point: the closest zoom
+        ((10, 20, 10, 20), 800, 560, 24, (20.0, 10.0, map_geo.MAX_ZOOM)),  # a single point: the closest zoom
     ],
     ids=["world", "zoom-9", "padding", "wider", "point"],
 )
 def test_fit_view(box, width, height, padding, expected):
-    assert geo.fit_view(box, width, height, padding) == pytest.approx(expected, abs=1e-6)
+    assert map_geo.fit_view(box, width, height, padding) == pytest.approx(expected, abs=1e-6)
 
 
 def test_fit_view_takes_the_tighter_axis():
     # Tall box: 1/512 of the world's width but much more of its height, so the height decides.
-    lat, lon, zoom = geo.fit_view((0, 0, 360 / 512, 10), 512, 512, 0)
-    assert zoom < 9 and zoom == pytest.approx(math.log2(512 / (512 * (geo._mercator_y(0) - geo._mercator_y(10)))))
+    lat, lon, zoom = map_geo.fit_view((0, 0, 360 / 512, 10), 512, 512, 0)
+    assert zoom < 9 and zoom == pytest.approx(math.log2(512 / (512 * (map_geo._mercator_y(0) - map_geo._mercator_y(10)))))
 
 
 # --------------------------------------------------------------------------------------- outlines
 
 
 def test_outline_of_one_square_is_its_ring():
-    (path,) = geo.outline_paths([square(0, 0)])
+    (path,) = map_geo.outline_paths([square(0, 0)])
     assert path[0] == path[-1] and edges([path]) == edges([square(0, 0)])
 
 
 def test_outline_of_two_neighbours_drops_the_shared_edge():
-    paths = geo.outline_paths([square(0, 0), list(reversed(square(1, 0)))])  # opposite orientations
+    paths = map_geo.outline_paths([square(0, 0), list(reversed(square(1, 0)))])  # opposite orientations
     assert len(paths) == 1 and paths[0][0] == paths[0][-1]
     assert edges(paths) == {
         edge((0, 0), (1, 0)), edge((1, 0), (2, 0)), edge((2, 0), (2, 1)),
@@ -150,23 +151,23 @@ def test_outline_of_two_neighbours_drops_the_shared_edge():
 
 def test_outline_matches_vertices_within_a_centimetre():
     shifted = [[x + 1e-9, y - 1e-9] for x, y in square(1, 0)]
-    assert edge((1, 0), (1, 1)) not in edges(geo.outline_paths([square(0, 0), shifted]))
+    assert edge((1, 0), (1, 1)) not in edges(map_geo.outline_paths([square(0, 0), shifted]))
 
 
 def test_outline_of_cells_touching_at_a_corner_keeps_every_edge():
-    assert len(edges(geo.outline_paths([square(0, 0), square(1, 1)]))) == 8
+    assert len(edges(map_geo.outline_paths([square(0, 0), square(1, 1)]))) == 8
 
 
 def test_outline_of_a_ring_of_cells_has_an_outer_and_an_inner_loop():
     cells = [square(x, y) for x in range(3) for y in range(3) if (x, y) != (1, 1)]
-    paths = geo.outline_paths(cells)
+    paths = map_geo.outline_paths(cells)
     assert sorted(len(p) - 1 for p in paths) == [4, 12]  # inner 1×1 hole, outer 3×3 boundary
     assert all(p[0] == p[-1] for p in paths)
 
 
 def test_group_outlines():
     rings = {"a": [square(0, 0)], "b": [square(1, 0)], "c": [square(2, 0)]}
-    outlines = geo.group_outlines(rings, {"a": "g1", "b": "g1", "c": "g2"})
+    outlines = map_geo.group_outlines(rings, {"a": "g1", "b": "g1", "c": "g2"})
     assert len(edges(outlines["g1"])) == 6 and edges(outlines["g2"]) == edges([square(2, 0)])
 
 
@@ -174,19 +175,19 @@ def test_group_outlines():
 
 
 def _cell(ring):
-    area, x, y = geo.ring_area_centroid(ring)
+    area, x, y = map_geo.ring_area_centroid(ring)
     return (area, x, y, ring)
 
 
 def test_label_point_is_the_area_weighted_mean():
     # 2×2 square (area 4, centroid 1,1) and 1×1 square (area 1, centroid 2.5,0.5): ((4+2.5)/5, (4+0.5)/5).
-    assert geo.label_point([_cell(square(0, 0, 2)), _cell(square(2, 0))]) == pytest.approx((1.3, 0.9))
+    assert map_geo.label_point([_cell(square(0, 0, 2)), _cell(square(2, 0))]) == pytest.approx((1.3, 0.9))
 
 
 def test_label_point_outside_the_group_moves_to_the_nearest_cell():
     # A U: the weighted mean (1.5, 9.5/7) lies in the notch; the bottom cell's centroid (1.5, 0.5) is nearest.
     u_shape = [[[0, 0], [1, 0], [1, 3], [0, 3], [0, 0]], square(1, 0), [[2, 0], [3, 0], [3, 3], [2, 3], [2, 0]]]
-    assert geo.label_point([_cell(r) for r in u_shape]) == pytest.approx((1.5, 0.5))
+    assert map_geo.label_point([_cell(r) for r in u_shape]) == pytest.approx((1.5, 0.5))
 
 
 @pytest.mark.parametrize(
@@ -196,11 +197,11 @@ def test_label_point_outside_the_group_moves_to_the_nearest_cell():
     ids=["prefix", "separator", "no-prefix", "only-the-prefix", "no-community"],
 )
 def test_short_cell_name(cell, community, expected):
-    assert geo.short_cell_name(cell, community) == expected
+    assert map_geo.short_cell_name(cell, community) == expected
 
 
 def test_badge_point_sits_towards_the_north_east_corner():
-    assert geo.badge_point(square(0, 0, 2), (1.0, 1.0), share=0.5) == pytest.approx((1.5, 1.5))
+    assert map_geo.badge_point(square(0, 0, 2), (1.0, 1.0), share=0.5) == pytest.approx((1.5, 1.5))
 
 
 @pytest.mark.parametrize(
@@ -215,18 +216,18 @@ def test_badge_point_sits_towards_the_north_east_corner():
     ids=["no-avoid", "away-from-name", "other-side", "single", "tie"],
 )
 def test_clear_point(candidates, centre, avoid, expected):
-    assert geo.clear_point(candidates, centre, avoid) == expected
+    assert map_geo.clear_point(candidates, centre, avoid) == expected
 
 
 def test_to_pixels():
     # At zoom 0 the world is 512 px: (0°, 0°) is its middle; at zoom 1 everything doubles.
-    assert geo.to_pixels(0, 0, 0) == pytest.approx((256, 256))
-    assert geo.to_pixels(-180, 0, 1) == pytest.approx((0, 512))
+    assert map_geo.to_pixels(0, 0, 0) == pytest.approx((256, 256))
+    assert map_geo.to_pixels(-180, 0, 1) == pytest.approx((0, 512))
 
 
 def test_text_box_counts_full_width_characters():
     # Two CJK characters and one digit at 10 px: 10 + 10 + 6 wide plus 2 px padding each side; 12 + 4 high.
-    x0, y0, x1, y1 = geo.text_box("社区1", 0, 0, 10, 0)
+    x0, y0, x1, y1 = map_geo.text_box("社区1", 0, 0, 10, 0)
     assert (x1 - x0, y1 - y0) == pytest.approx((30, 16)) and (x0 + x1) / 2 == pytest.approx(256)
 
 
@@ -242,12 +243,12 @@ def test_text_box_counts_full_width_characters():
     ids=["greedy-in-order", "fixed-boxes-win", "second-spot", "skips-taken-spots", "nothing"],
 )
 def test_place_labels(fixed, options, expected):
-    assert geo.place_labels(fixed, options) == expected
+    assert map_geo.place_labels(fixed, options) == expected
 
 
 def test_inner_half():
-    assert geo.inner_half([(3, 0), (1, 0), (2, 0), (0, 0)], (0, 0)) == [(0, 0), (1, 0)]
-    assert geo.inner_half([(3, 0)], (0, 0)) == [(3, 0)]
+    assert map_geo.inner_half([(3, 0), (1, 0), (2, 0), (0, 0)], (0, 0)) == [(0, 0), (1, 0)]
+    assert map_geo.inner_half([(3, 0)], (0, 0)) == [(3, 0)]
 
 
 # --------------------------------------------------------------------------------------- measures
@@ -394,7 +395,7 @@ def _boundary_rows() -> pd.DataFrame:
 
 
 def test_build_geometry_cells_and_unreadable_boundaries():
-    g = geo.build_geometry(_boundary_rows())
+    g = map_geo.build_geometry(_boundary_rows())
     assert sorted(g.cells) == [1, 2, 3, 4] and g.unreadable == (5,)
     assert g.cells[1].centroid == pytest.approx((0.5, 0.5))
     assert g.cells[1].badge == pytest.approx((0.5 + 0.55 * 0.5, 0.5 + 0.55 * 0.5))
@@ -402,14 +403,14 @@ def test_build_geometry_cells_and_unreadable_boundaries():
 
 
 def test_build_geometry_outlines():
-    g = geo.build_geometry(_boundary_rows())
+    g = map_geo.build_geometry(_boundary_rows())
     # The L of three squares has 8 edges and B's square 4; the edge they share is drawn for both.
     assert sum(len(p) - 1 for p in g.community_outlines) == 8 + 4
     assert len(edges(g.street_outlines)) == 10  # three squares in a row with one on top of the first
 
 
 def test_build_geometry_community_spots():
-    g = geo.build_geometry(_boundary_rows())
+    g = map_geo.build_geometry(_boundary_rows())
     a, b = g.community_spots
     assert (a.name, b.name) == ("A社区", "B社区")
     # A's label point is the weighted mean (2.5/3, 2.5/3); then the nearer half of its three cells, nearest
@@ -419,7 +420,7 @@ def test_build_geometry_community_spots():
 
 
 def test_build_geometry_street_spots():
-    (street,) = geo.build_geometry(_boundary_rows()).street_spots
+    (street,) = map_geo.build_geometry(_boundary_rows()).street_spots
     assert street.name == "S街道" and street.centre == pytest.approx((1.25, 0.75))
     assert flat(sorted(street.candidates)) == pytest.approx([0.5, 0.5, 0.5, 1.5, 1.5, 0.5, 2.5, 0.5])
 
@@ -427,4 +428,4 @@ def test_build_geometry_street_spots():
 def test_build_geometry_lists_communities_largest_first():
     rows = _boundary_rows()
     rows.loc[rows["grid_cell_id"] == 4, ["community_id", "community_name"]] = (0, "B社区")  # B sorts first by id
-    assert [spot.name for spot in geo.build_geometry(rows).community_spots] == ["A社区", "B社区"]
+    assert [spot.name for spot in map_geo.build_geometry(rows).community_spots] == ["A社区", "B社区"]

@@ -21,7 +21,7 @@ import cli
 from benchmarks import naive
 from data_access.engine import make_engine
 from metrics import durations
-from metrics.settings import DEFAULT_SETTINGS
+from domain.settings import DEFAULT_SETTINGS
 
 NOW = dt.datetime(2026, 11, 20, 12, 0)
 

@@ -8,8 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from metrics import periods
-from metrics.periods import Change
+from domain import periods
+from domain.periods import Change
 
 D = dt.date
 

@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 
 from metrics import rankings
 from metrics.rankings import REASON_NO_SCORE, REASON_SMALL_SAMPLE
-from metrics.settings import DEFAULT_SETTINGS, settings_from_mapping
+from domain.settings import DEFAULT_SETTINGS, settings_from_mapping
 
 NAN = float("nan")
 

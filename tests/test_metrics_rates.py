@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from metrics import rates
-from metrics.settings import DEFAULT_SETTINGS, settings_from_mapping
+from domain.settings import DEFAULT_SETTINGS, settings_from_mapping
 
 
 def counts(**given_counts: int) -> dict[str, int]:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from metrics import rates, trends
-from metrics.settings import DEFAULT_SETTINGS
+from domain.settings import DEFAULT_SETTINGS
 
 D = dt.date
 NAN = float("nan")

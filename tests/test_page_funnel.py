@@ -155,7 +155,7 @@ def test_funnel_page_in_english(sqlite_casebook, monkeypatch):
 def _community_page_script(url: str, now) -> None:  # type: ignore[no-untyped-def]
     """What the community page will do: one community's funnel and trend side by side, under its own prefix."""
     from data_access.scope import Scope
-    from metrics.settings import DEFAULT_SETTINGS
+    from domain.settings import DEFAULT_SETTINGS
     from ui import data
     from ui.filter_bar import build_context
     from ui.filters import FilterState

@@ -16,11 +16,11 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import NOW
-from metrics import map_scale as scale
+from ui.components import map_scale as scale
 from ui import i18n, keys
 from data_access.queries import RATE_COUNT_COLUMNS
-from metrics.geo import build_geometry
-from metrics.settings import DEFAULT_SETTINGS
+from ui.map_geo import build_geometry
+from domain.settings import DEFAULT_SETTINGS
 from ui.components.map_layers import CELL_LAYER, MAP_STYLE, build_deck, selected_cell_id
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -253,7 +253,7 @@ def test_list_alone_for_another_page(overdue_casebook):
         import os
 
         from data_access.scope import Scope
-        from metrics.settings import DEFAULT_SETTINGS
+        from domain.settings import DEFAULT_SETTINGS
         from ui import data
         from ui.filter_bar import build_context
         from ui.filters import FilterState

@@ -36,9 +36,9 @@ from data_access.schema import (
     drop_schema,
 )
 from data_access.writes import prepare_ticket
-from metrics import vocab
-from metrics.deadlines import derive_deadlines, extend
-from metrics.settings import DEFAULT_SETTINGS
+from domain import vocab
+from domain.deadlines import derive_deadlines, extend
+from domain.settings import DEFAULT_SETTINGS
 from sample_data import generator
 from sample_data.tickets import per_day
 

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import text
 
 from data_access.engine import make_engine
-from metrics import vocab
-from metrics.deadlines import derive_deadlines, extend
+from domain import vocab
+from domain.deadlines import derive_deadlines, extend
 from sample_data import catalog, personal
 from sample_data.generator import build_sample
 

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from metrics import settings as settings_module
-from metrics.settings import DEFAULT_SETTINGS, DeadlineClass, load_settings, settings_from_mapping
+from domain import settings as settings_module
+from domain.settings import DEFAULT_SETTINGS, DeadlineClass, load_settings, settings_from_mapping
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from metrics import public_figures
-from metrics.definitions import UNIT_RATE, METRICS
-from metrics.settings import DEFAULT_SETTINGS
+from domain.units import UNIT_RATE
+from metrics.definitions import METRICS
+from domain.settings import DEFAULT_SETTINGS
 from metrics.suppression import (
     BASES,
     base_of,

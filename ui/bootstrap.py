@@ -11,8 +11,8 @@ from sqlalchemy.exc import OperationalError
 
 from data_access.accounts import DEMO_PASSWORD, seed_demo_accounts
 from data_access.engine import DEMO_DB_PATH, DEMO_DB_URL, make_engine, redact
-from metrics.clock import local_now
-from metrics.settings import Settings
+from domain.clock import local_now
+from domain.settings import Settings
 from ui import data
 from ui.i18n import literal, t
 

@@ -13,8 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from data_access.scope import Scope, TicketFilter
-from metrics import periods, vocab
-from metrics.settings import Settings
+from domain import periods, vocab
+from domain.settings import Settings
 from ui import data, keys
 from ui.filters import CUSTOM, PERIOD_CHOICES, Catalogue, FilterState, parse_query_params, to_query_params
 from ui.i18n import LANGUAGES, literal, t, translator

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
-from metrics import periods, vocab
+from domain import periods, vocab
 
 CUSTOM = "custom"
 PERIOD_CHOICES = (*periods.PRESETS, CUSTOM)

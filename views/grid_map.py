@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.map_scale import MEASURES
+from ui.components.map_scale import MEASURES
 from ui.data import grid_map as data_map
 from ui import keys
 from ui.filter_bar import page_context

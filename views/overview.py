@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics import rates
-from metrics.definitions import UNIT_COUNT
-from metrics.periods import compare_frames
+from domain.units import UNIT_COUNT
+from domain.periods import compare_frames
 from ui import data
 from ui.components.charts import category_movement_chart, show_chart
 from ui.filter_bar import page_context

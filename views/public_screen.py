@@ -26,8 +26,9 @@ from typing import Mapping, Sequence
 import streamlit as st
 
 from data_access.scope import Scope
-from metrics import periods, public_figures
-from metrics.settings import Settings
+from domain import periods
+from metrics import public_figures
+from domain.settings import Settings
 from ui import data, keys
 from ui.data import public as data_public
 from ui.components import public_map

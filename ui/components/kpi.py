@@ -6,9 +6,10 @@ from typing import Any, Mapping, Sequence
 
 import streamlit as st
 
-from metrics.periods import change
-from metrics.definitions import UNIT_COUNT, UNIT_HOURS, UNIT_RATE, UNIT_SCORE, format_definition, metric
-from metrics.settings import Settings
+from domain.periods import change
+from domain.units import UNIT_COUNT, UNIT_HOURS, UNIT_RATE, UNIT_SCORE
+from metrics.definitions import format_definition, metric
+from domain.settings import Settings
 from ui.i18n import t
 
 

@@ -17,9 +17,10 @@ import pydeck as pdk
 import streamlit as st
 
 from data_access.scope import TicketFilter
-from metrics import geo, map_scale
-from metrics.definitions import UNIT_COUNT, UNIT_PER_10K, UNIT_RATE
-from metrics.settings import Settings
+from ui import map_geo
+from ui.components import map_scale
+from domain.units import UNIT_COUNT, UNIT_PER_10K, UNIT_RATE
+from domain.settings import Settings
 from ui.data import grid_map as data_map
 from ui.filter_bar import PageContext
 from ui.i18n import t
@@ -85,7 +86,7 @@ def format_measure(value: Any, unit: str) -> str:
     return f"{int(value):,}"
 
 
-def cell_rows(values: pd.DataFrame, geometry: geo.MapGeometry, measure: str, scale: map_scale.ColourScale, settings: Settings) -> list[dict]:
+def cell_rows(values: pd.DataFrame, geometry: map_geo.MapGeometry, measure: str, scale: map_scale.ColourScale, settings: Settings) -> list[dict]:
     """One row per polygon of every cell that has a shape: polygon, fill colour and the tooltip's texts."""
     rows: list[dict] = []
     for r in values.itertuples(index=False):
@@ -178,7 +179,7 @@ def _outline_layer(layer_id: str, rings: list, colour: list[int], width: float) 
 
 
 def place_names(
-    geometry: geo.MapGeometry, badges: list[dict], zoom: float, cell_names: Mapping[int, str] | None = None
+    geometry: map_geo.MapGeometry, badges: list[dict], zoom: float, cell_names: Mapping[int, str] | None = None
 ) -> tuple[list[tuple[str, float, float]], list[tuple[str, float, float]]]:
     """(bold names, plain names) as (text, lon, lat) for the opening zoom.
 
@@ -190,20 +191,20 @@ def place_names(
     streets: list[tuple[str, float, float]] = []
     if len(geometry.street_spots) > 1:
         avoid = [s.centre for s in geometry.community_spots] + [tuple(b["position"]) for b in badges]
-        streets = [(s.name, *geo.clear_point(s.candidates, s.centre, avoid)) for s in geometry.street_spots]
-    fixed = [geo.text_box(name, lon, lat, STREET_TEXT_PX, zoom) for name, lon, lat in streets]
-    fixed += [geo.circle_box(*b["position"], BADGE_RADIUS_PX, zoom) for b in badges]
+        streets = [(s.name, *map_geo.clear_point(s.candidates, s.centre, avoid)) for s in geometry.street_spots]
+    fixed = [map_geo.text_box(name, lon, lat, STREET_TEXT_PX, zoom) for name, lon, lat in streets]
+    fixed += [map_geo.circle_box(*b["position"], BADGE_RADIUS_PX, zoom) for b in badges]
     if len(geometry.community_spots) == 1 and cell_names:
         spots = [(cell_names[c], [shape.centroid]) for c, shape in geometry.cells.items() if c in cell_names]
     else:
         spots = [(s.name, s.candidates) for s in geometry.community_spots]
-    options = [[geo.text_box(name, *p, COMMUNITY_TEXT_PX, zoom) for p in points] for name, points in spots]
-    plain = [(name, *points[i]) for (name, points), i in zip(spots, geo.place_labels(fixed, options)) if i is not None]
+    options = [[map_geo.text_box(name, *p, COMMUNITY_TEXT_PX, zoom) for p in points] for name, points in spots]
+    plain = [(name, *points[i]) for (name, points), i in zip(spots, map_geo.place_labels(fixed, options)) if i is not None]
     return streets, plain
 
 
 def build_deck(
-    values: pd.DataFrame, geometry: geo.MapGeometry, measure: str, scale: map_scale.ColourScale, settings: Settings,
+    values: pd.DataFrame, geometry: map_geo.MapGeometry, measure: str, scale: map_scale.ColourScale, settings: Settings,
     *, height: int, mark_overdue: bool = True, picked: int | None = None,
 ) -> pdk.Deck:
     """The deck: cells (pickable, id CELL_LAYER), community and street outlines, the picked cell's outline,
@@ -236,9 +237,9 @@ def build_deck(
                 background_border_radius=8,
             )
         )
-    lat, lon, zoom = geo.fit_view(geometry.box, MAP_WIDTH_HINT_PX, height) if geometry.box else (0.0, 0.0, 1.0)
+    lat, lon, zoom = map_geo.fit_view(geometry.box, MAP_WIDTH_HINT_PX, height) if geometry.box else (0.0, 0.0, 1.0)
     zoom = round(zoom, 2)
-    cell_names = {int(c): geo.short_cell_name(str(n), str(m)) for c, n, m in zip(values["grid_cell_id"], values["name"], values["community_name"])}
+    cell_names = {int(c): map_geo.short_cell_name(str(n), str(m)) for c, n, m in zip(values["grid_cell_id"], values["name"], values["community_name"])}
     streets, communities = place_names(geometry, badges, zoom, cell_names)
     layers.append(_halo_text_layer("community-labels", _label_rows(communities), COMMUNITY_TEXT_PX, "normal", 5))
     if streets:

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from data_access.overdue_queries import DUE_CHOICES, NO_DEPARTMENT, OverdueView
 from data_access.scope import TicketFilter
-from metrics import vocab
+from domain import vocab
 from metrics.definitions import format_definition
 from metrics.overdue import (
     LATENESS_BANDS,
@@ -36,7 +36,7 @@ from metrics.overdue import (
     order_summary,
     summary_totals,
 )
-from metrics.settings import Settings
+from domain.settings import Settings
 from ui.data import overdue as data_overdue
 from ui import keys
 from ui.components.charts import show_chart

@@ -16,9 +16,10 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from metrics import geo, map_scale
-from metrics.definitions import UNIT_COUNT
-from metrics.geo import MapGeometry
+from ui import map_geo
+from ui.components import map_scale
+from domain.units import UNIT_COUNT
+from ui.map_geo import MapGeometry
 from ui.i18n import t
 from ui.components.map_layers import CompactDeck, _literal, _outline_layer, _text_layer, place_names
 from ui.components.public_panels import BORDER, _esc, is_missing, render_message, render_panel_title
@@ -87,7 +88,7 @@ def build_public_deck(figures: MapFigures, scale: map_scale.ColourScale, height:
         _outline_layer("community-outlines", geometry.community_outlines, COMMUNITY_EDGE, COMMUNITY_WIDTH),
         _outline_layer("street-outlines", geometry.street_outlines, STREET_EDGE, STREET_WIDTH),
     ]
-    lat, lon, zoom = geo.fit_view(geometry.box, MAP_WIDTH_HINT_PX, height) if geometry.box else (0.0, 0.0, 1.0)
+    lat, lon, zoom = map_geo.fit_view(geometry.box, MAP_WIDTH_HINT_PX, height) if geometry.box else (0.0, 0.0, 1.0)
     zoom = round(zoom, 2)
     streets, _ = place_names(geometry, [], zoom)
     if streets:

@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from metrics import rankings, rates
-from metrics.definitions import UNIT_RATE, UNIT_SCORE
-from metrics.periods import compare_frames
-from metrics.settings import Settings
+from domain.units import UNIT_RATE, UNIT_SCORE
+from domain.periods import compare_frames
+from domain.settings import Settings
 from ui.i18n import t
 from ui.components.kpi import format_value, metric_help
 

@@ -17,7 +17,7 @@ import streamlit as st
 from data_access.scope import TicketFilter
 from metrics import trends
 from metrics.definitions import format_number
-from metrics.settings import Settings
+from domain.settings import Settings
 from ui.data import flow as data_flow
 from ui import keys
 from ui.components.charts import show_chart

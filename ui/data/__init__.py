@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 from data_access import figures, queries
 from data_access.engine import make_engine
 from data_access.scope import Scope, TicketFilter
-from metrics.clock import local_now
-from metrics.settings import Settings
+from domain.clock import local_now
+from domain.settings import Settings
 
 QUERY_TTL_SECONDS = 60
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from data_access import map_queries
 from data_access.scope import Scope, TicketFilter
-from metrics.geo import MapGeometry, build_geometry
+from ui.map_geo import MapGeometry, build_geometry
 from ui.data import QUERY_TTL_SECONDS, engine_for
 
 

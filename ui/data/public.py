@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from data_access import public_queries
 from data_access.scope import Scope
-from metrics.geo import MapGeometry, build_geometry
+from ui.map_geo import MapGeometry, build_geometry
 from ui.data import QUERY_TTL_SECONDS, engine_for
 
 

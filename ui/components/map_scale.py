@@ -10,8 +10,8 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from metrics import rates
-from metrics.definitions import UNIT_COUNT, UNIT_PER_10K, UNIT_RATE
-from metrics.settings import Settings
+from domain.units import UNIT_COUNT, UNIT_PER_10K, UNIT_RATE
+from domain.settings import Settings
 
 RGBA = tuple[int, int, int, int]
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping, NamedTuple, Sequence
 
 import pandas as pd
 
-from metrics.definitions import UNIT_RATE, UNIT_SCORE
+from domain.units import UNIT_RATE, UNIT_SCORE
 
 Period = tuple[dt.date, dt.date]
 
@@ -152,7 +152,7 @@ class Change(NamedTuple):
 
 
 def change(current: Any, previous: Any, unit: str) -> Change:
-    """The change from `previous` to `current` of a metric of `unit` (see `metrics.definitions.UNITS`)."""
+    """The change from `previous` to `current` of a metric of `unit` (see `domain.units.UNITS`)."""
     cur, prev = _value(current), _value(previous)
     if cur is None or prev is None:
         return Change(None, None)

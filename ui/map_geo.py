@@ -8,7 +8,7 @@
   outside the group; a street's name on the cell clearest of its communities' names), a badge point in a
   corner of each cell, and decluttering: which names fit on screen at the map's zoom without overlapping.
 
-The colours and the measures are in metrics.map_scale.
+The colours and the measures are in ui.components.map_scale.
 
 Coordinates are degrees (lon, lat); areas and centroids are planar in degrees, which is exact enough for
 placing labels inside cells a few hundred metres wide.

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import chinese_calendar
 
-from metrics.settings import DEFAULT_SETTINGS, Settings
+from domain.settings import DEFAULT_SETTINGS, Settings
 
 HOURS_PER_DAY = 24
 

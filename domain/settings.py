@@ -29,7 +29,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from metrics import vocab
+from domain import vocab
 
 SETTINGS_ENV = "DASHBOARD_SETTINGS"
 

@@ -2,7 +2,7 @@
 lockout, the scope each role gets and what it lets a query see, the identity-provider match, the
 administrator's changes, the demo accounts, and the caller-identity refusal.
 
-Case book (tests/conftest.py): district D1 with 东湖街道 (S1: C1a, C1b) and 西苑街道 (S2: C2a, C2b).
+Case book (tests/helpers.py): district D1 with 东湖街道 (S1: C1a, C1b) and 西苑街道 (S2: C2a, C2b).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from conftest import NOW, NOV
+from helpers import NOV, NOW
 from data_access import accounts, overdue_queries, queries
 from data_access.accounts import AccountError, scope_for
 from domain.auth_policy import Account, Permissions

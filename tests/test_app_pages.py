@@ -4,27 +4,17 @@ an unreachable database instead of failing."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import NOW
+from helpers import APP, NOW
 from ui import keys
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES_DIR = "views"
 
 
-@pytest.fixture
-def sqlite_casebook(casebook_sqlite_url, monkeypatch):
-    """The app pointed at the SQLite case book (queries themselves are tested on every backend)."""
-    monkeypatch.setenv("DATABASE_URL", casebook_sqlite_url)
-    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")  # honours keys.TEST_ACCOUNT (ui/auth.py)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    return casebook_sqlite_url
 
 
 def run_app(lang: str = "zh", preset: str = "this_month", now: dt.datetime = NOW, **params: str) -> AppTest:
@@ -43,7 +33,7 @@ def test_overview_shows_three_rates_and_composite(sqlite_casebook):
     at = run_app()
     assert not at.exception
     values = {m.label: m.value for m in at.metric}
-    # November 1–20 (this month so far at NOW): hand-worked in tests/conftest.py.
+    # November 1–20 (this month so far at NOW): hand-worked in tests/helpers.py.
     assert values["响应率"] == "57.1%"
     assert values["解决率"] == "50.0%"
     assert values["满意率"] == "66.7%"

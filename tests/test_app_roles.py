@@ -18,14 +18,13 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import NOW
+from helpers import APP, NOW
 from data_access import accounts
 from data_access.engine import make_engine
 from domain.clock import local_now
 from domain.settings import DEFAULT_SETTINGS
 from ui import keys
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PASSWORD = "correct horse battery"
 STREET_LABELS = {"": "全部街道", "S1": "东湖街道", "S2": "西苑街道"}
 ACCOUNTS = [

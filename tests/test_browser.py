@@ -210,7 +210,7 @@ def test_database_down_shows_a_message(browser, tmp_path):
 
 def test_recovers_when_the_database_comes_back(browser, tmp_path):
     """A database without its tables shows what to check; once it is there, a reload shows the data."""
-    from conftest import write_casebook
+    from helpers import write_casebook
 
     path = tmp_path / "later.db"
     port = free_port()

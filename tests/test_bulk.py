@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from conftest import CASEBOOK_TICKETS
+from helpers import CASEBOOK_TICKETS
 from data_access.bulk import load_rows
 from data_access.schema import Ticket
 from data_access.writes import prepare_ticket

@@ -6,23 +6,13 @@ import json
 
 import pytest
 
-import cli
-from conftest import NOW
+from helpers import NOW, run_cli
 from metrics import durations
 
 
 def _url(engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    """Exit code, stdout and stderr of `cli.py argv` (argparse's own errors exit through SystemExit)."""
-    try:
-        code = cli.main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_metrics_json_november(casebook, capsys):
@@ -32,7 +22,7 @@ def test_metrics_json_november(casebook, capsys):
     )
     assert code == 0
     result = json.loads(out)
-    # Hand-worked in tests/conftest.py: 4 of 7 contacted on time; (1 + 0.5·1)/3; (1 + 1)/3; 3 of 5 due;
+    # Hand-worked in tests/helpers.py: 4 of 7 contacted on time; (1 + 0.5·1)/3; (1 + 1)/3; 3 of 5 due;
     # 100·(0.10·4/7 + 0.45·0.5 + 0.45·2/3); 5 of (6 closed + 1 overdue); median of 5 min,12,24,48,192 h.
     assert result["tickets"] == 9
     assert result["dispatched"] == 7

@@ -1,5 +1,5 @@
 """Flow queries (nested funnel, stage medians, daily counts per group, callback results per category) on
-SQLite, PostgreSQL and MariaDB, hand-worked on the case book of `conftest.CASEBOOK_TICKETS` at `NOW`.
+SQLite, PostgreSQL and MariaDB, hand-worked on the case book of `helpers.CASEBOOK_TICKETS` at `NOW`.
 
 Nested funnel of November (T8 excluded, T9 in October):
     T1, T2   received → … → satisfied (T2 基本满意 counts as 满意)
@@ -16,7 +16,7 @@ import math
 
 import pytest
 
-from conftest import NOV, NOW, median_matches
+from helpers import median_matches, NOV, NOW
 from data_access import figures, flow_queries, queries
 from data_access.scope import Scope, TicketFilter
 from metrics import funnel

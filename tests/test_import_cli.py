@@ -10,21 +10,13 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-import cli
+from helpers import run_cli
 from conftest import FULL_FILES, NO_FULL_FILES, SLICES
 from data_access.engine import make_engine
 from data_access.schema import Ticket
 
 LA, LA_NC = SLICES.la, SLICES.la_nc  # any real file will do where the figures do not matter
 
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = cli.main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _tickets(url: str) -> int:

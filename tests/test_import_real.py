@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import func, select
 
-from conftest import write_casebook
+from helpers import write_casebook
 from data_access import queries
 from importers import ImportOptions, import_file
 from importers.boundaries import BoundaryOptions, import_boundaries

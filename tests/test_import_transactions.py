@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from conftest import write_casebook
+from helpers import write_casebook
 from importers import ImportFailed, ImportOptions, import_file, pipeline
 from data_access.schema import Callback, ImportRun, Ticket, TicketPersonal, create_schema, drop_schema
 

@@ -1,4 +1,4 @@
-"""The grid map's queries on SQLite, PostgreSQL and MariaDB against the case book (tests/conftest.py).
+"""The grid map's queries on SQLite, PostgreSQL and MariaDB against the case book (tests/helpers.py).
 
 Cells G1..G4 each cover one community (G1 = 春晖 C1a, G2 = 花园里 C1b of street S1; G3 = 桃源 C2a, G4 = 静安里
 C2b of S2). Open tickets at NOW (2026-11-20 12:00): T4 in G2 (due 17th 08:00, 3 d 4 h late), T5 in G3
@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import NOV, NOW
+from helpers import NOV, NOW
 from data_access.map_queries import OPEN_TICKET_COLUMNS, cell_boundaries, cell_counts, open_tickets_in_cell
 from data_access.public_guard import PublicDataRefused
 from data_access.schema import PERSONAL_COLUMNS

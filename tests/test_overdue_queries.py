@@ -13,9 +13,8 @@ from collections import Counter
 import pytest
 from sqlalchemy import insert, update
 
-from conftest import NOW
+from helpers import NOW
 from data_access import overdue_queries as oq
-from data_access import queries
 from data_access.overdue_queries import NO_DEPARTMENT, OverdueView
 from data_access.public_guard import PublicDataRefused
 from data_access.schema import PERSONAL_COLUMNS, Ticket

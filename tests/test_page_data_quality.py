@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 import cli
 from conftest import SLICES
+from helpers import APP
 from ui import keys
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "views/data_quality.py"
 NYC = SLICES.nyc  # the real NYC rows shipped in tests/data
 _RAW = pd.read_csv(NYC, dtype=str, keep_default_na=False)

@@ -5,29 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import NOW
+from helpers import APP, NOW
 from ui import keys
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "views/funnel.py"
 GROUP_KEY = f"{keys.FUNNEL_PAGE}_{keys.FUNNEL_GROUP}"
 
 
-@pytest.fixture
-def sqlite_casebook(casebook_sqlite_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", casebook_sqlite_url)
-    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")  # honours keys.TEST_ACCOUNT (ui/auth.py)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    return casebook_sqlite_url
 
 
 def open_funnel(lang: str = "zh", now: dt.datetime = NOW, state: dict | None = None, **params: str) -> AppTest:

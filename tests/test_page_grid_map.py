@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import NOW
+from helpers import APP, NOW
 from ui.components import map_scale as scale
 from ui import i18n, keys
 from data_access.queries import RATE_COUNT_COLUMNS
@@ -23,17 +21,9 @@ from ui.map_geo import build_geometry
 from domain.settings import DEFAULT_SETTINGS
 from ui.components.map_layers import CELL_LAYER, MAP_STYLE, build_deck, selected_cell_id
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "views/grid_map.py"
 
 
-@pytest.fixture
-def sqlite_casebook(casebook_sqlite_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", casebook_sqlite_url)
-    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")  # honours keys.TEST_ACCOUNT (ui/auth.py)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    return casebook_sqlite_url
 
 
 def open_map(now: dt.datetime = NOW, **params: str) -> AppTest:
@@ -72,7 +62,7 @@ def test_map_has_one_polygon_per_cell_outlines_labels_and_the_local_style(sqlite
     cells = layer(spec, CELL_LAYER)
     assert cells["@@type"] == "PolygonLayer" and cells["pickable"] is True
     assert sorted(row["grid_cell_id"] for row in cells["data"]) == [1, 2, 3, 4]
-    # G1's boundary: the 0.002° square at (116.402, 39.9) of tests/conftest.py.
+    # G1's boundary: the 0.002° square at (116.402, 39.9) of tests/helpers.py.
     g1 = next(row for row in cells["data"] if row["grid_cell_id"] == 1)
     assert g1["polygon"] == [[[116.402, 39.9], [116.404, 39.9], [116.404, 39.902], [116.402, 39.902], [116.402, 39.9]]]
     ids = {l["id"] for l in spec["layers"]}

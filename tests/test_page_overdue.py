@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import shutil
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -19,12 +18,11 @@ import streamlit as st
 from sqlalchemy import insert
 from streamlit.testing.v1 import AppTest
 
-from conftest import NOW
+from helpers import APP, NOW
 from data_access.engine import make_engine
 from data_access.schema import TicketPersonal
 from ui import keys
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "views/overdue.py"
 COL_TICKET, COL_LATENESS, COL_WHISTLE, COL_DUE = "工单编号", "超期时长", "吹哨", "办理时限"
 PERSONAL_VALUES = ("张三", "13800138000", "李四", "13900139000", "春晖社区1号楼", "暖气不热")

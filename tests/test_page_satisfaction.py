@@ -11,32 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import NOW
+from helpers import APP, NOW
 from ui import keys
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "views/satisfaction.py"
 FREQ_KEY = f"{keys.SATISFACTION_PAGE}_{keys.TREND_FREQ}"
 GROUP_KEY = f"{keys.SATISFACTION_PAGE}_{keys.TREND_GROUP}"
 SATISFACTION, RESOLUTION, COVERAGE, PULL_DOWN = range(4)  # the page's charts, in order
 
 
-@pytest.fixture
-def sqlite_casebook(casebook_sqlite_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", casebook_sqlite_url)
-    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")  # honours keys.TEST_ACCOUNT (ui/auth.py)
-    monkeypatch.delenv("DASHBOARD_SETTINGS", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    return casebook_sqlite_url
 
 
 def open_page(lang: str = "zh", now: dt.datetime = NOW, **params: str) -> AppTest:

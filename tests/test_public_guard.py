@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from conftest import NOW
+from helpers import NOW
 from data_access import public_queries, sql
 from data_access.public_guard import (
     PUBLIC_FORBIDDEN_COLUMNS,

@@ -1,5 +1,5 @@
 """The public screen's aggregate queries on SQLite, PostgreSQL and MariaDB, against the case book at NOW
-(2026-11-20 12:00; tickets T1–T11 are described in tests/conftest.py)."""
+(2026-11-20 12:00; tickets T1–T11 are described in tests/helpers.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from conftest import NOW
+from helpers import NOW
 from data_access import public_queries
 from data_access.scope import Scope
 

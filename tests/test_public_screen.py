@@ -8,20 +8,18 @@ import datetime as dt
 import json
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import NOW
+from helpers import NOW, PUBLIC_APP
 from ui import data, keys
 from ui.components import public_map
 from ui.components import public_panels as panels
 from views import public_screen
 from views.public_screen import PANELS, ScreenOptions, next_panel, parse_options
 
-APP = str(Path(__file__).resolve().parents[1] / "public_app.py")
 
 
 @pytest.fixture
@@ -41,7 +39,7 @@ def casebook_copy(casebook_sqlite_url, tmp_path, monkeypatch):
 def run_screen(panel: int | str | None = 0, now: dt.datetime = NOW, at: AppTest | None = None, **params: str) -> AppTest:
     """A first run of the screen (or, given `at`, the next tick of the same session) at `now`."""
     if at is None:
-        at = AppTest.from_file(APP, default_timeout=30)
+        at = AppTest.from_file(PUBLIC_APP, default_timeout=30)
         if panel is not None:
             at.query_params["panel"] = str(panel)
         for name, value in params.items():

@@ -1,6 +1,6 @@
 """Data access on SQLite, PostgreSQL and MariaDB: the same hand-worked answers from the case book.
 
-Every expectation is worked out in the comments of `conftest.CASEBOOK_TICKETS` at `conftest.NOW`.
+Every expectation is worked out in the comments of `helpers.CASEBOOK_TICKETS` at `helpers.NOW`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select
 
-from conftest import NOV, NOW, median_matches
+from helpers import median_matches, NOV, NOW
 from data_access import queries
 from data_access.schema import Ticket, TicketPersonal
 from data_access.scope import PersonalDataRefused, Scope, TicketFilter, check_public

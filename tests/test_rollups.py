@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from conftest import NOV, NOW
+from helpers import NOV, NOW
 from data_access import figures, queries, rollup_check, rollups
 from data_access.schema import ROLLUP_TABLES, Ticket, rollup_dirty, rollup_state
 from data_access.scope import Scope, TicketFilter

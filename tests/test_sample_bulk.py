@@ -20,7 +20,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from conftest import BACKEND_URLS
+from helpers import BACKEND_URLS
 from data_access.engine import make_engine
 from data_access.schema import (
     Callback,

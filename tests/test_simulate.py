@@ -7,7 +7,7 @@ import random
 
 from sqlalchemy import func, select
 
-from conftest import NOW
+from helpers import NOW
 from data_access import queries
 from data_access.schema import Callback, Ticket
 from data_access.scope import Scope, TicketFilter

@@ -101,7 +101,7 @@ def test_per_10k_rests_on_tickets_not_population():
     assert BASES["tickets_per_10k"] == ("tickets",)
 
 
-# The case book's November at NOW (tests/conftest.py): 9 tickets, 7 dispatched, 4 contacted on time,
+# The case book's November at NOW (tests/helpers.py): 9 tickets, 7 dispatched, 4 contacted on time,
 # 3 answered callbacks (solved 1, partly 1, unsolved 1; satisfied 1, basic 1, unsatisfied 1).
 NOVEMBER = dict(tickets=9, dispatched=7, response_due=7, contacted_on_time=4, callbacks_answered=3, solved=1, partly=1, unsolved=1,
                 satisfied=1, basic=1, unsatisfied=1, callback_due=5, callback_covered=3, closed=6, closed_on_time=4,

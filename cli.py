@@ -72,19 +72,19 @@ def positive_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="cli.py", description="Street governance dashboard (接诉即办) operator commands")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    # The option every command that opens the case database takes, declared once.
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
 
-    p = sub.add_parser("init-db", help="create the case database tables on a database URL")
-    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
+    p = sub.add_parser("init-db", parents=[database], help="create the case database tables on a database URL")
 
-    p = sub.add_parser("sample", help="build the realistic sample district (replaces the database's contents)")
+    p = sub.add_parser("sample", parents=[database], help="build the realistic sample district (replaces the database's contents)")
     p.add_argument("--tickets", type=positive_int, default=100_000)
     p.add_argument("--months", type=positive_int, default=12)
     p.add_argument("--seed", type=int, default=20261121)
-    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
 
-    p = sub.add_parser("metrics", help="print the three rates and the other headline metrics")
+    p = sub.add_parser("metrics", parents=[database], help="print the three rates and the other headline metrics")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
     p.add_argument("--street", help="street name or code")
     p.add_argument("--community", help="community name or code")
     p.add_argument("--since", type=iso_date, help="first day received (inclusive), YYYY-MM-DD")
@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--now", type=dt.datetime.fromisoformat, help="evaluate overdue/callback-due at this local time")
     p.add_argument("--from-tickets", action="store_true", help="compute from the tickets alone (exact median), not the rollups")
 
-    p = sub.add_parser("rollup", help="build, refresh or check the pre-aggregated daily figures the pages read")
+    p = sub.add_parser("rollup", parents=[database], help="build, refresh or check the pre-aggregated daily figures the pages read")
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--rebuild", action="store_true", help="recompute every rollup from the tickets")
     what.add_argument("--refresh", action="store_true", help="fold the days changed since the last refresh into the rollups")
@@ -102,14 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--median-samples", type=int, default=10, help="--verify: of them, cases whose medians are checked (default 10)")
     p.add_argument("--seed", type=int, default=1, help="--verify: random seed (default 1)")
     p.add_argument("--now", type=dt.datetime.fromisoformat, help="--verify: evaluate at this local time (default: now)")
-    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
 
-    p = sub.add_parser("simulate", help="keep writing new tickets and moving open ones on (a live hotline)")
+    p = sub.add_parser("simulate", parents=[database], help="keep writing new tickets and moving open ones on (a live hotline)")
     p.add_argument("--per-minute", type=float, default=6.0, help="new tickets per minute (default 6)")
     p.add_argument("--tick", type=float, default=5.0, help="seconds between writes (default 5)")
     p.add_argument("--ticks", type=positive_int, help="stop after this many ticks (default: until Ctrl-C)")
     p.add_argument("--seed", type=int, help="random seed (default: different every run)")
-    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
 
     p = sub.add_parser("bench", help="time the aggregate queries against the naive load-everything way")
     p.add_argument("--sizes", default="100000,1000000", help="ticket counts, comma-separated")
@@ -121,11 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", help="--pages: comma-separated pages (default: all)")
     p.add_argument("--sessions", type=positive_int, help="N sessions at once from threads, caches cold (benchmarks/bench_concurrency.py)")
 
-    p = sub.add_parser("import", help="import tickets from a CSV, Excel or JSON export (upsert on the ticket number)")
+    p = sub.add_parser("import", parents=[database], help="import tickets from a CSV, Excel or JSON export (upsert on the ticket number)")
     p.add_argument("file", help="the export: .csv (UTF-8 or GB18030), .xlsx, .json/.jsonl")
     p.add_argument("--format", help="preset: 12345, nyc311, la311, open311 (default: detected from the header)")
     p.add_argument("--mapping", help="mapping file (TOML) for any other export; see docs/importing.md")
-    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
     p.add_argument("--tz", help="time zone of the source's times (default: the preset's, else the deployment's)")
     p.add_argument("--crs", choices=("wgs84", "gcj02", "bd09"), help="coordinate system of the source (default: the mapping's)")
     p.add_argument("--encoding", help="text encoding of a CSV file (default: detected: UTF-8 with or without BOM, GB18030)")
@@ -134,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all-or-nothing", action="store_true", help="one transaction for the whole file instead of one per batch")
     p.add_argument("--restart", action="store_true", help="start over instead of resuming an interrupted import of this file")
 
-    p = sub.add_parser("import-boundaries", help="import street/community/grid polygons from GeoJSON, then place tickets in them")
+    p = sub.add_parser("import-boundaries", parents=[database], help="import street/community/grid polygons from GeoJSON, then place tickets in them")
     p.add_argument("file", help="a GeoJSON FeatureCollection of (Multi)Polygons")
     p.add_argument("--level", required=True, choices=("street", "community", "grid"))
     p.add_argument("--mapping", help="boundary mapping: a TOML file with a [boundaries] table, or a preset (la-nc-boundaries)")
@@ -142,11 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="property holding the unit's name")
     p.add_argument("--parent", help="property holding the parent's code (grid: its community; community: its street)")
     p.add_argument("--crs", choices=("wgs84", "gcj02", "bd09"), help="coordinate system of the file (default: its crs member, else WGS-84)")
-    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
     p.add_argument("--rejects", help="rejects file (default: FILE.rejects.csv next to the input)")
     p.add_argument("--no-place", action="store_true", help="do not place existing tickets in the new polygons")
 
-    p = sub.add_parser("add-user", help="create a dashboard account (the first administrator on a fresh deployment)")
+    p = sub.add_parser("add-user", parents=[database], help="create a dashboard account (the first administrator on a fresh deployment)")
     p.add_argument("username", help="sign-in name (no spaces, not case-sensitive; with single sign-on: the email)")
     p.add_argument("--role", required=True, choices=("admin", "supervisor", "secretary"))
     p.add_argument("--street", help="street name or code: the only street a secretary sees (secretaries only)")
@@ -154,7 +150,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--email", help="email that single sign-on (OpenID Connect) matches")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input, not a prompt")
     p.add_argument("--no-password", action="store_true", help="no password: signs in through single sign-on only")
-    p.add_argument("--url", help="SQLAlchemy URL (default: the deployment's database)")
     return parser
 
 
@@ -168,7 +163,7 @@ def _engine(url: str | None, *, must_exist: bool = True):  # type: ignore[no-unt
 def cmd_init_db(args: argparse.Namespace) -> int:
     engine = _engine(args.url, must_exist=False)
     create_schema(engine)
-    print(f"case database ready at {engine.url.render_as_string(hide_password=True)}")
+    print(f"case database ready at {redact(engine.url)}")
     return 0
 
 
@@ -196,7 +191,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     print(
         f"built {summary.tickets:,} tickets, {summary.events:,} events, {summary.callbacks:,} callbacks in "
         f"{summary.streets} streets / {summary.communities} communities / {summary.grid_cells} grid cells "
-        f"in {elapsed:.1f} s ({summary.tickets / elapsed:,.0f} tickets/s) on {engine.url.render_as_string(hide_password=True)}"
+        f"in {elapsed:.1f} s ({summary.tickets / elapsed:,.0f} tickets/s) on {redact(engine.url)}"
     )
     if demo_accounts:
         print("demo accounts, passwords shown this once (demo only: change or deactivate them on the 账号管理 page):")
@@ -278,7 +273,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         moves = ", ".join(f"{k} {v}" for k, v in sorted(tick.moved.items())) or "no moves"
         print(f"{now:%H:%M:%S}  +{tick.created} new  {moves}", flush=True)
 
-    print(f"simulating {args.per_minute:g} tickets/minute on {engine.url.render_as_string(hide_password=True)} (Ctrl-C to stop)")
+    print(f"simulating {args.per_minute:g} tickets/minute on {redact(engine.url)} (Ctrl-C to stop)")
     try:
         created = run(
             engine, per_minute=args.per_minute, clock=lambda: local_now(settings.timezone), seed=args.seed,
@@ -301,7 +296,7 @@ def cmd_rollup(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = _engine(args.url)
     now = args.now or local_now(settings.timezone)
-    where = engine.url.render_as_string(hide_password=True)
+    where = redact(engine.url)
     if args.rebuild:
         started = time.perf_counter()
 
@@ -481,7 +476,7 @@ def cmd_add_user(args: argparse.Namespace) -> int:
         except accounts.AccountError as exc:
             raise CliError(str(exc)) from None
     where = f" for {args.street}" if args.street else ""
-    print(f"added {account.role} {account.username}{where} on {engine.url.render_as_string(hide_password=True)}")
+    print(f"added {account.role} {account.username}{where} on {redact(engine.url)}")
     return 0
 
 

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Mapping
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -70,10 +70,8 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
-def redact(url: str) -> str:
-    """The URL with any password hidden, for messages."""
-    from sqlalchemy.engine import make_url
-
+def redact(url: str | URL) -> str:
+    """The URL (text or an engine's `URL`) with any password hidden: the one way messages show a database."""
     return make_url(url).render_as_string(hide_password=True)
 
 

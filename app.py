@@ -1,15 +1,13 @@
 """Router of the street governance dashboard (街道接诉即办治理看板).
 
 Page config, the database check, who the viewer is (sign-in, ui/auth.py), the shared filter bar over the
-viewer's scope, and `st.navigation` (the 账号管理 page for administrators only).
-Everything else lives in views/ (one file per page) and ui/ (shared rendering). The folder is not called
+viewer's scope, `st.navigation` (the 账号管理 page for administrators only) and, under every page, when its
+data was read. Everything else lives in views/ (one file per page) and ui/ (shell, data seams, components). The folder is not called
 pages/: Streamlit would then serve a direct link such as /overdue from that file alone, without this router,
 to the first visitor after a restart (regression: KeyError 'page_context').
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import streamlit as st
 
@@ -19,10 +17,8 @@ from ui import auth, bootstrap, data, keys
 from ui.filter_bar import render_filter_bar
 from ui.i18n import t
 
-# The public screen (公开大屏, views/public_screen.py, another module) is routed here at /public, hidden and without
-# sign-in, once its file exists; it is imported only when that route is asked for. It reads public-scope
-# aggregates only.
-PUBLIC_SCREEN = Path(__file__).resolve().parent / "views" / "public_screen.py"
+# The public screen (公开大屏, views/public_screen.py) is routed here at /public, hidden and without sign-in;
+# it is imported only when that route is asked for. It reads public-scope aggregates only.
 PUBLIC_URL_PATH = "public"
 
 st.set_page_config(page_title="接诉即办治理看板", page_icon="📊", layout="wide")
@@ -56,10 +52,7 @@ pages = [
 ]
 accounts_page = st.Page("views/accounts.py", title=t("page.accounts.title"), icon=":material/manage_accounts:")
 quality_page = st.Page("views/data_quality.py", title=t("page.data_quality.title"), icon=":material/fact_check:")
-public_pages = (
-    [st.Page(public_screen, title=t("auth.public_route_title"), url_path=PUBLIC_URL_PATH, visibility="hidden")]
-    if PUBLIC_SCREEN.is_file() else []
-)
+public_pages = [st.Page(public_screen, title=t("auth.public_route_title"), url_path=PUBLIC_URL_PATH, visibility="hidden")]
 if viewer is None:
     # Every page is known (hidden), so a link to /overdue?street=… still opens there after signing in.
     page = st.navigation([*pages, quality_page, accounts_page, *public_pages], position="hidden")
@@ -81,3 +74,5 @@ else:
     st.session_state[keys.CONTEXT] = ctx
     auth.render_account_box(viewer, ctx.street_name(ctx.streets["code"].iloc[0]) if len(ctx.streets) == 1 else None)
     page.run()
+    # Every page's last line (a page that stops early, st.stop(), does not get it).
+    st.caption(t("app.data_read_at", at=ctx.now.strftime("%Y-%m-%d %H:%M")))

@@ -49,7 +49,6 @@ UNIQUE_CALLER_BASE = 10_000_000  # caller keys above this are one-off callers (k
 # Subcategories flattened: global index -> category, and each category's slice of them.
 SUBS = [(ci, sub) for ci, cat in enumerate(catalog.CATEGORIES) for sub in cat.subcategories]
 SUB_NAMES = [s.name for _, s in SUBS]
-SUB_CAT = np.array([ci for ci, _ in SUBS])
 SUB_ENQUIRY = np.array([s.name.endswith("咨询") for _, s in SUBS])
 SUB_EMERGENCY = np.array(
     [catalog.CATEGORIES[ci].emergency if s.emergency is None else s.emergency for ci, s in SUBS]

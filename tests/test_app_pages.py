@@ -149,6 +149,15 @@ def test_every_page_renders(sqlite_casebook, page, lang):
 
 
 @pytest.mark.parametrize("page", PAGE_FILES)
+def test_the_data_read_at_line_is_shown_once_under_every_page(sqlite_casebook, page):
+    """The router (app.py) adds it after the page has run; no page repeats it."""
+    at = _open(page)
+    read_at = [c.value for c in at.caption if c.value.startswith("数据读取时间")]
+    assert read_at == ["数据读取时间：2026-11-20 12:00（缓存不超过 1 分钟）"]
+    assert at.main.caption[-1].value == read_at[0]
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
 def test_every_page_explains_an_empty_database(empty_database, page):
     at = _open(page)
     assert not at.exception, at.exception

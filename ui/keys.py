@@ -1,7 +1,6 @@
 """Every widget and session-state key in one place (STYLE.md habit 7)."""
 
 LANGUAGE = "lang"
-PERIOD_PRESET = "period"  # the overview's own preset before the shared filter bar existed (kept for tests)
 
 # The shared filter bar (ui/filter_bar.py)
 F_STREET = "f_street"

@@ -135,5 +135,3 @@ with change_tab:
                 lambda conn: accounts.set_active(conn, picked, not active),
                 t("accounts.done_deactivated" if active else "accounts.done_activated", username=name),
             )
-
-st.caption(t("app.data_read_at", at=ctx.now.strftime("%Y-%m-%d %H:%M")))

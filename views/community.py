@@ -7,12 +7,11 @@ from dataclasses import replace
 
 import streamlit as st
 
-from metrics import rates
 from ui import data, keys
 from ui.filter_bar import page_context
 from ui.components.funnel_view import render_funnel
 from ui.i18n import literal, t
-from ui.components.kpi import kpi_row
+from ui.components.headline import headline, render_headline
 from ui.components.map_layers import render_cell_map
 from ui.components.overdue_view import render_overdue_list
 from ui.components.ranking import ranking_frame
@@ -38,10 +37,7 @@ flt = replace(ctx.flt, street_ids=None, community_ids=(community_id,))
 previous_flt = replace(ctx.previous_flt, street_ids=None, community_ids=(community_id,))
 st.subheader(t("community.heading", community=literal(row["name"]), street=literal(row["street_name"]), since=ctx.since, until=ctx.until))
 
-counts, median = data.headline_counts(ctx.url, ctx.scope, flt, ctx.now)
-prev_counts, prev_median = data.headline_counts(ctx.url, ctx.scope, previous_flt, ctx.now)
-current = rates.headline_measures(counts, median, ctx.settings)
-previous = rates.headline_measures(prev_counts, prev_median, ctx.settings)
+figures = headline(ctx, flt, previous_flt)
 
 # Its place among the communities of its street, on the same filters.
 street_flt = replace(ctx.flt, street_ids=(street_id,), community_ids=None)
@@ -57,11 +53,10 @@ if bool(mine["ranked"]):
 else:
     st.markdown(t("community.not_ranked", reason=t(f"ranking.reason.{mine['unranked_reason']}"), n=ctx.settings.min_ranked_tickets))
 
-if current["tickets"] == 0:
+if figures.tickets == 0:
     st.info(t("community.no_tickets"))
 else:
-    kpi_row(("response_rate", "resolution_rate", "satisfaction_rate", "callback_coverage", "composite"), current, previous, ctx.settings, counts)
-    kpi_row(("tickets", "on_time_close_rate", "overdue_open", "median_hours_to_close"), current, previous, ctx.settings, counts)
+    render_headline(figures, ctx)
     map_tab, funnel_tab, trend_tab = st.tabs([t("community.tab_map"), t("community.tab_funnel"), t("community.tab_trend")])
     with map_tab:
         render_cell_map(ctx, flt, measure="overdue_open", key="community_map", height=460)
@@ -72,4 +67,3 @@ else:
 
 st.subheader(t("community.overdue_heading"))
 render_overdue_list(ctx, replace(flt, since=None, until=None), key_prefix="community")
-st.caption(t("app.data_read_at", at=ctx.now.strftime("%Y-%m-%d %H:%M")))

@@ -67,4 +67,3 @@ else:
                                                    help=t(f"quality.field_help.{f}")) for f in COMPLETENESS_FIELDS},
         },
     )
-st.caption(t("app.data_read_at", at=ctx.now.strftime("%Y-%m-%d %H:%M")))

@@ -40,5 +40,3 @@ if cell is not None and cell in figures.index:
     render_open_tickets(data_map.open_tickets(ctx.url, ctx.scope, ctx.flt, cell, ctx.now), int(row["open"]))
 elif figures["tickets"].any():
     st.caption(t("grid_map.pick_hint"))
-
-st.caption(t("app.data_read_at", at=ctx.now.strftime("%Y-%m-%d %H:%M")))

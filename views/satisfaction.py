@@ -48,5 +48,3 @@ if counts["callbacks_answered"] == 0:
     st.info(t("pulldown.empty"))
 else:
     render_pull_down(ctx, ctx.flt)
-
-st.caption(t("app.data_read_at", at=ctx.now.strftime("%Y-%m-%d %H:%M")))

@@ -4,6 +4,7 @@ an unreachable database instead of failing."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -169,3 +170,12 @@ def test_every_page_explains_a_community_without_tickets(sqlite_casebook, page):
     at = _open(page, street="S2", community="C2b")  # 静安里社区 has no tickets at all
     assert not at.exception, at.exception
     assert at.info or at.warning
+
+
+def test_there_is_no_top_level_pages_folder():
+    """Regression guard: Streamlit 1.67 runs a file of a top-level `pages/` folder beside the entry script by
+    itself when a direct link asks for it (/overdue), without the router — so without sign-in and the filter
+    bar (a throwaway app raised KeyError on the first and the second direct visit). The pages live in views/;
+    a nested or differently named folder is safe."""
+    root = Path(APP).parent
+    assert not (root / "pages").exists(), "pages/ beside app.py would be served without the router: keep pages in views/"

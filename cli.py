@@ -29,9 +29,9 @@ from data_access import figures, queries
 from data_access.engine import DEMO_DB_PATH, is_demo_url, make_engine, redact, resolve_database_url
 from data_access.schema import create_schema
 from data_access.scope import Scope, TicketFilter
-from metrics import rates
 from domain.clock import local_now
 from domain.settings import load_settings
+from metrics import rates
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1

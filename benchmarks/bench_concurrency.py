@@ -34,9 +34,9 @@ class Session:
 def session_mix(url: str, n: int, seed: int = 3) -> list[tuple[str, Scenario]]:
     """`n` (page, scenario) pairs with different scopes and filters."""
     from data_access import queries
-    from domain.auth_policy import Account
     from data_access.engine import make_engine
     from data_access.scope import Scope
+    from domain.auth_policy import Account
 
     engine = make_engine(url)
     with engine.connect() as conn:

@@ -30,10 +30,10 @@ from sqlalchemy.exc import OperationalError
 
 from data_access import rollups
 from data_access.engine import make_engine
-from importers import ImportOptions, import_file
 from data_access.schema import create_schema, drop_schema
 from domain.clock import local_now
 from domain.settings import DEFAULT_SETTINGS
+from importers import ImportOptions, import_file
 
 BENCH_DIR = Path(tempfile.gettempdir()) / "street_dashboard_bench_import"
 HEADER = ["工单编号", "受理时间", "诉求渠道", "诉求类型", "问题分类", "二级分类", "紧急程度", "派单时间", "签收时间",

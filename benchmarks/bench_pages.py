@@ -243,9 +243,9 @@ def replay_in_fresh_process(calls: list[Call], url: str, repeat: int) -> dict[st
 def scenarios(url: str) -> list[Scenario]:
     """The default period, this year, one street (as its secretary), one community (supervisor)."""
     from data_access import queries
-    from domain.auth_policy import Account
     from data_access.engine import make_engine
     from data_access.scope import Scope
+    from domain.auth_policy import Account
 
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -313,7 +313,10 @@ def naive_seconds(url: str, now: dt.datetime) -> float:
     return time.perf_counter() - started
 
 
-HEADER = f"{'backend':<11}{'tickets':>11}  {'page':<13}{'scenario':<14}{'calls':>6}{'cold s':>9}{'repeat s':>10}{'cached s':>10}{'script ms':>11}{'cpu ms':>8}{'rss MB':>8}"
+HEADER = (
+    f"{'backend':<11}{'tickets':>11}  {'page':<13}{'scenario':<14}{'calls':>6}{'cold s':>9}{'repeat s':>10}{'cached s':>10}"
+    f"{'script ms':>11}{'cpu ms':>8}{'rss MB':>8}"
+)
 
 
 def sample_clock(url: str) -> dt.datetime:
@@ -364,7 +367,8 @@ def run_session_benchmarks(*, sizes: list[int], backends: list[str], server_urls
                 print(f"{backend} {size}: skipped: {str(exc.orig).splitlines()[0]}")
                 continue
             clock = sample_clock(url)
-            print(f"{backend}, {tickets:,} tickets, at {clock:%Y-%m-%d %H:%M}: {sessions} sessions, each its own page, scope and filters, caches cold", flush=True)
+            print(f"{backend}, {tickets:,} tickets, at {clock:%Y-%m-%d %H:%M}: {sessions} sessions, each its own page, scope and filters, "
+                  "caches cold", flush=True)
             found.append({"backend": backend, "tickets": tickets, **report(run_sessions(url, sessions, clock))})
     return found
 
@@ -404,7 +408,8 @@ def run_page_benchmarks(
             bench_database(url, clock, repeat, pages or list(PAGES), show)
             if naive:
                 seconds = naive_seconds(url, clock)
-                cold = [r["cold_s"] for r in rows if r["backend"] == backend and r["tickets"] == tickets and r["page"] == "overview" and r["scenario"] == "this_year"]
+                cold = [r["cold_s"] for r in rows
+                        if r["backend"] == backend and r["tickets"] == tickets and r["page"] == "overview" and r["scenario"] == "this_year"]
                 ratio = f", {seconds / cold[0]:.0f}× the overview's cold data work this year" if cold and cold[0] == cold[0] else ""
                 print(f"{backend:<11}{tickets:>11,}  naive (every ticket into pandas, overview figures): {seconds:.1f} s{ratio}", flush=True)
                 rows.append({"backend": backend, "tickets": tickets, "page": "naive", "scenario": "all", "cold_s": seconds})

@@ -23,10 +23,22 @@ import pandas as pd
 from sqlalchemy import Connection, func, inspect, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
-from domain.auth_policy import BCRYPT_MAX_BYTES, ROLE_ADMIN, ROLE_SECRETARY, ROLE_SUPERVISOR, Account, Attempts, after_failure, binding_problem, is_locked, match_identity, password_problem
 from data_access.schema import Account as AccountModel
 from data_access.schema import District, Street
 from data_access.scope import Scope
+from domain.auth_policy import (
+    BCRYPT_MAX_BYTES,
+    ROLE_ADMIN,
+    ROLE_SECRETARY,
+    ROLE_SUPERVISOR,
+    Account,
+    Attempts,
+    after_failure,
+    binding_problem,
+    is_locked,
+    match_identity,
+    password_problem,
+)
 from domain.settings import Settings
 
 A = AccountModel.__table__

@@ -28,8 +28,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import weakref
-from types import SimpleNamespace
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Iterable, Sequence
 
 import pandas as pd
@@ -41,8 +41,8 @@ from data_access.schema import ROLLUP_TABLES, RollupTable, Ticket, rollup_state
 from data_access.scope import Scope, TicketFilter, rollup_conditions, ticket_conditions
 from data_access.sql import as_counts, as_dates, exact_median, fetch
 from data_access.sqlfuncs import day_of, unindexed
-from metrics import durations
 from domain import periods
+from metrics import durations
 
 T = Ticket.__table__
 

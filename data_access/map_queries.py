@@ -13,8 +13,8 @@ import pandas as pd
 from sqlalchemy import Connection, case, select
 
 from data_access import queries
-from data_access.sql import C, G, S, T, fetch, stamp
 from data_access.scope import ALL, Scope, TicketFilter, community_conditions, ticket_conditions
+from data_access.sql import C, G, S, T, fetch, stamp
 from data_access.sqlfuncs import seconds_between
 from data_access.ticket_measures import IS_OPEN
 

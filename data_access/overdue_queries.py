@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
-from sqlalchemy import Connection, and_, bindparam, case, false, func, literal, or_, select, true
+from sqlalchemy import Connection, and_, case, false, func, literal, or_, select, true
 
-from data_access.sql import C, DEP, E, S, T, count_if, fetch, stamp
-from data_access.ticket_measures import IS_OPEN
 from data_access.scope import Scope, TicketFilter, ticket_conditions
+from data_access.sql import DEP, C, E, S, T, count_if, fetch, stamp
 from data_access.sqlfuncs import seconds_between
+from data_access.ticket_measures import IS_OPEN
 from domain import vocab
 from metrics.overdue import BAND_EDGES_DAYS, band_count_columns
 

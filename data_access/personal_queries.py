@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Connection, select
 
-from domain.auth_policy import Permissions
-from data_access.sql import T, fetch
 from data_access.schema import TicketPersonal
 from data_access.scope import ALL, PersonalDataRefused, Scope, ticket_conditions
+from data_access.sql import T, fetch
+from domain.auth_policy import Permissions
 
 P = TicketPersonal.__table__
 

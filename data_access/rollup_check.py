@@ -22,8 +22,8 @@ from data_access import figures, queries
 from data_access import ticket_measures as tm
 from data_access.scope import Scope, TicketFilter
 from data_access.sql import T, as_datetime
-from metrics import durations
 from domain import vocab
+from metrics import durations
 
 GROUPINGS = ((), ("street_id",), ("community_id",), ("grid_cell_id",), ("category",), ("channel",), ("day",), ("day", "category"))
 

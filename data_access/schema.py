@@ -23,7 +23,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Double,
-    Float,
     ForeignKey,
     Index,
     Integer,

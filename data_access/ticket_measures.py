@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable
 
-from sqlalchemy import BigInteger, Date, cast, true, and_, bindparam, case, exists, func, literal, literal_column, not_, or_, select, union_all
+from sqlalchemy import BigInteger, Date, and_, bindparam, case, cast, exists, func, literal, literal_column, not_, or_, select, true, union_all
 
 from data_access.schema import (
     EVENT_COLUMNS,
@@ -40,8 +40,8 @@ from data_access.schema import (
 )
 from data_access.sql import count_if, stamp
 from data_access.sqlfuncs import seconds_between
-from metrics import durations
 from domain import vocab
+from metrics import durations
 
 T = Ticket.__table__
 E = TicketEvent.__table__

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection
 
+from data_access.writes import prepare_ticket
+from domain.settings import Settings
 from importers.areas import Units
 from importers.crs import to_wgs84
 from importers.point_in_polygon import Placer
 from importers.rows import ParsedRow
-from data_access.writes import prepare_ticket
-from domain.settings import Settings
 
 
 @dataclass

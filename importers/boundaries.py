@@ -22,18 +22,18 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from data_access.schema import Community, GridCell, Street, UnitBoundary, create_schema
+from domain.clock import local_now
+from domain.settings import DEFAULT_SETTINGS, Settings
 from importers import runs
 from importers.areas import NAME_LEN, AreaSetupError, Units
 from importers.findings import FindingTally
 from importers.mapping import COORDINATE_SYSTEMS, PRESET_DIR, read_toml
+from importers.place_tickets import place_tickets
 from importers.polygons import PolygonRejected, clean_polygon, geojson_text
 from importers.readers import Record
 from importers.rejects import RejectsFile, check_writable, default_rejects_path
-from importers.place_tickets import place_tickets
 from importers.values import BadValue, cell_text, parse_float, word_key
-from data_access.schema import Community, GridCell, Street, UnitBoundary, create_schema
-from domain.clock import local_now
-from domain.settings import DEFAULT_SETTINGS, Settings
 
 LEVELS = ("street", "community", "grid")
 S, C, G, B = (t.__table__ for t in (Street, Community, GridCell, UnitBoundary))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import zipfile
 import zlib
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
 from typing import Any, Iterator
+from xml.etree.ElementTree import ParseError
 
 from importers.readers import RAW_KEPT, Record, UnreadableFile
 

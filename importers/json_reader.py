@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from importers.readers import UNDECODABLE, RAW_KEPT, Record, UnreadableFile
+from importers.readers import RAW_KEPT, UNDECODABLE, Record, UnreadableFile
 
 CHUNK_CHARS = 1 << 20
 MAX_ELEMENT_CHARS = 16 << 20  # an element this long without parsing is malformed, not unfinished

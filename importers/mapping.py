@@ -15,7 +15,8 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping as TMapping
+from typing import Any
+from typing import Mapping as TMapping
 
 from importers import source_words
 from importers.values import word_key

@@ -24,6 +24,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access import rollups
+from data_access.schema import create_schema
+from domain.clock import local_now
+from domain.settings import DEFAULT_SETTINGS, Settings
 from importers import runs
 from importers.areas import AreaSetupError, Units
 from importers.batch import Ready, place_rows, prepare_rows
@@ -36,9 +39,6 @@ from importers.rejects import RejectsFile, check_writable, default_rejects_path
 from importers.rows import ParsedRow, RowParser, RowRejected
 from importers.seen import SeenKeys
 from importers.upsert import ticket_key, write_batch
-from data_access.schema import create_schema
-from domain.clock import local_now
-from domain.settings import DEFAULT_SETTINGS, Settings
 
 TRANSACTIONS = ("batch", "single")
 SKIP_CHUNK = 5000  # records parsed at a time while passing over what a resumed run committed

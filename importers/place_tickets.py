@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy import Engine, bindparam, select, update
 
-from importers.point_in_polygon import Placer
 from data_access import rollups
 from data_access.schema import Community, GridCell, Ticket
+from importers.point_in_polygon import Placer
 
 T = Ticket.__table__
 PAGE = 20_000

@@ -23,12 +23,12 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain import vocab
 from importers.cells import CellReader, Column, Problems
 from importers.crs import plausible
 from importers.mapping import TIME_FIELDS, ColumnPlan, Mapping
 from importers.readers import Record
 from importers.values import DateParser, TimeConverter
-from domain import vocab
 
 TICKET_NO_LEN = 64
 LABEL_LEN = 64

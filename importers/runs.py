@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from importers.findings import FindingTally
 from data_access.schema import ImportFinding, ImportRun
+from importers.findings import FindingTally
 
 R = ImportRun.__table__
 F = ImportFinding.__table__

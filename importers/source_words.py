@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from importers.values import word_key
 from domain import vocab
+from importers.values import word_key
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,9 @@ from sqlalchemy import (
 
 from data_access import rollups
 from data_access.bulk import load_rows
-from importers.batch import Ready
 from data_access.schema import Callback, Ticket, TicketEvent, TicketPersonal
 from domain import vocab
+from importers.batch import Ready
 
 T = Ticket.__table__
 P = TicketPersonal.__table__

@@ -16,6 +16,7 @@ from domain import vocab
 from domain.settings import DEFAULT_SETTINGS, Settings
 from domain.units import UNIT_COUNT, UNIT_HOURS, UNIT_PER_10K, UNIT_RATE, UNIT_SCORE
 
+
 @dataclass(frozen=True)
 class Metric:
     """One metric: its key, inputs, the settings it depends on, unit and direction.

@@ -12,8 +12,8 @@ from typing import Iterable, Mapping
 import pandas as pd
 
 from domain import periods
-from metrics import rates, trends
 from domain.settings import Settings
+from metrics import rates, trends
 from metrics.suppression import public_measures, public_table
 
 HEADLINE_MEASURES = ("tickets", "response_rate", "resolution_rate", "satisfaction_rate")

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from domain import periods
-from metrics import rates
 from domain.settings import DEFAULT_SETTINGS, Settings
+from metrics import rates
 
 FREQUENCIES = ("week", "month")
 MIN_BUCKETS = 12  # a trend shows at least the last 12 weeks / 12 months, whatever the chosen period

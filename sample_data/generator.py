@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, Table, text
 
+from data_access import rollups
+from data_access.bulk import Batch, bulk_loading
 from data_access.schema import (
     Callback,
     Community,
@@ -34,8 +36,6 @@ from data_access.schema import (
     create_schema,
     drop_schema,
 )
-from data_access import rollups
-from data_access.bulk import Batch, bulk_loading
 from domain import vocab
 from domain.clock import local_now
 from domain.settings import DEFAULT_SETTINGS, Settings

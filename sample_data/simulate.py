@@ -106,7 +106,9 @@ def _oldest(conn: Connection, status: str, older_than: dt.datetime, extra=None) 
     return conn.execute(stmt.order_by(T.c.received_at, T.c.id).limit(MAX_MOVES_PER_STAGE)).all()
 
 
-def tick(conn: Connection, rng: random.Random, places: Places, now: dt.datetime, new_tickets: int, seq: int, settings: Settings = DEFAULT_SETTINGS) -> TickReport:
+def tick(
+    conn: Connection, rng: random.Random, places: Places, now: dt.datetime, new_tickets: int, seq: int, settings: Settings = DEFAULT_SETTINGS
+) -> TickReport:
     """One step of the live hotline at `now`: write `new_tickets` demands and move open ones on."""
     report = TickReport()
     for i in range(new_tickets):

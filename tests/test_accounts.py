@@ -12,14 +12,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from helpers import NOV, NOW
 from data_access import accounts, overdue_queries, queries
 from data_access.accounts import AccountError, scope_for
-from domain.auth_policy import Account, Permissions
 from data_access.personal_queries import caller_identity
 from data_access.schema import Account as AccountModel
 from data_access.scope import PersonalDataRefused, Scope, TicketFilter
+from domain.auth_policy import Account, Permissions
 from domain.settings import DEFAULT_SETTINGS
+from helpers import NOV, NOW
 
 A = AccountModel.__table__
 PASSWORD = "correct horse battery"
@@ -382,7 +382,8 @@ def test_add_user_asks_for_the_password_twice(cli_db, capsys, monkeypatch):
     [
         (["add-user", "x", "--role", "secretary", "--password-stdin"], PASSWORD, "--street NAME is required for --role secretary and only for it"),
         (["add-user", "x", "--role", "supervisor", "--street", "东湖街道", "--password-stdin"], PASSWORD, "--street NAME is required"),
-        (["add-user", "x", "--role", "secretary", "--street", "南河街道", "--password-stdin"], PASSWORD, "unknown street: '南河街道' (known: 东湖街道、西苑街道)"),
+        (["add-user", "x", "--role", "secretary", "--street", "南河街道", "--password-stdin"], PASSWORD,
+         "unknown street: '南河街道' (known: 东湖街道、西苑街道)"),
         (["add-user", "x", "--role", "admin", "--password-stdin"], "short", "the password is shorter than 8 characters"),
         (["add-user", "x", "--role", "admin", "--password-stdin", "--no-password"], "", "exclude each other"),
     ],

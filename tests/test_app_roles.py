@@ -18,11 +18,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from helpers import APP, NOW
 from data_access import accounts
 from data_access.engine import make_engine
 from domain.clock import local_now
 from domain.settings import DEFAULT_SETTINGS
+from helpers import APP, NOW
 from ui import keys
 
 PASSWORD = "correct horse battery"

@@ -6,7 +6,20 @@ import datetime as dt
 
 import pytest
 
-from domain.auth_policy import Account, Attempts, Permissions, after_failure, binding_problem, identity_signed_in_at, identity_value, is_locked, match_identity, password_problem, permissions_for, session_expiry
+from domain.auth_policy import (
+    Account,
+    Attempts,
+    Permissions,
+    after_failure,
+    binding_problem,
+    identity_signed_in_at,
+    identity_value,
+    is_locked,
+    match_identity,
+    password_problem,
+    permissions_for,
+    session_expiry,
+)
 from domain.settings import DEFAULT_SETTINGS, settings_from_mapping
 
 T0 = dt.datetime(2026, 11, 20, 9, 0)

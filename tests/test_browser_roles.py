@@ -13,9 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from browser_support import free_port, note_outside
-from data_access.engine import make_engine
 from test_browser import (
     SAMPLE_NOW,
     SAMPLE_TICKETS,
@@ -26,6 +23,9 @@ from test_browser import (
     shot,
     sign_in,
 )
+
+from browser_support import free_port, note_outside
+from data_access.engine import make_engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -6,10 +6,10 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from helpers import CASEBOOK_TICKETS
 from data_access.bulk import load_rows
 from data_access.schema import Ticket
 from data_access.writes import prepare_ticket
+from helpers import CASEBOOK_TICKETS
 
 T = Ticket.__table__
 

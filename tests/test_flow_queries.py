@@ -16,9 +16,9 @@ import math
 
 import pytest
 
-from helpers import median_matches, NOV, NOW
 from data_access import figures, flow_queries, queries
 from data_access.scope import Scope, TicketFilter
+from helpers import NOV, NOW, median_matches
 from metrics import funnel
 
 DISTRICT = Scope.district()

@@ -12,11 +12,11 @@ import shapely
 from sqlalchemy import select
 
 from data_access.engine import make_engine
+from data_access.schema import Community, GridCell, Street, Ticket, UnitBoundary
 from importers import ImportOptions, import_file
 from importers.boundaries import BoundaryOptions, import_boundaries
 from importers.crs import wgs84_to_gcj02
 from importers.polygons import PolygonRejected, clean_polygon
-from data_access.schema import Community, GridCell, Street, Ticket, UnitBoundary
 
 T, G, C, S, B = (t.__table__ for t in (Ticket, GridCell, Community, Street, UnitBoundary))
 NOW = dt.datetime(2026, 11, 20, 12, 0)

@@ -10,10 +10,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from helpers import run_cli
 from conftest import FULL_FILES, NO_FULL_FILES, SLICES
 from data_access.engine import make_engine
 from data_access.schema import Ticket
+from helpers import run_cli
 
 LA, LA_NC = SLICES.la, SLICES.la_nc  # any real file will do where the figures do not matter
 

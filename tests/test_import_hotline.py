@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from data_access import queries
 from data_access.engine import make_engine
-from importers import ImportOptions, import_file
 from data_access.schema import Callback, Community, Department, GridCell, Street, Ticket, TicketPersonal
 from data_access.scope import Scope
+from importers import ImportOptions, import_file
 
 T, P, CB, S, C, DEP = (t.__table__ for t in (Ticket, TicketPersonal, Callback, Street, Community, Department))
 NOW = dt.datetime(2026, 11, 20, 12, 0)

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from data_access.engine import make_engine
-from importers import ImportOptions, import_file
 from data_access.schema import Ticket
+from importers import ImportOptions, import_file
 
 HEADER = ["工单编号", "受理时间", "问题分类", "紧急程度", "办结时间", "经度", "纬度", "是否解决", "满意度", "诉求内容"]
 NOW = dt.datetime(2026, 11, 20, 12, 0)

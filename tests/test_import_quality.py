@@ -11,9 +11,9 @@ import pytest
 
 from data_access import quality
 from data_access.engine import make_engine
-from importers import ImportOptions, import_file
 from data_access.scope import Scope
 from domain.settings import settings_from_mapping
+from importers import ImportOptions, import_file
 
 SETTINGS = settings_from_mapping({"timezone": "America/New_York"})
 

@@ -19,13 +19,13 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import func, select
 
-from helpers import write_casebook
 from data_access import queries
-from importers import ImportOptions, import_file
-from importers.boundaries import BoundaryOptions, import_boundaries
 from data_access.schema import Callback, Community, GridCell, Street, Ticket, TicketPersonal, create_schema, drop_schema
 from data_access.scope import Scope, TicketFilter
 from domain.settings import settings_from_mapping
+from helpers import write_casebook
+from importers import ImportOptions, import_file
+from importers.boundaries import BoundaryOptions, import_boundaries
 
 US_FORMAT = "%m/%d/%Y %I:%M:%S %p"
 # US deployments set their own zone (docs/importing.md), so stored times are the files' wall-clock times.

@@ -9,9 +9,9 @@ import io
 import pytest
 
 from data_access.engine import make_engine
+from domain.settings import settings_from_mapping
 from importers import ImportOptions, import_file
 from importers.rejects import LEAD_COLUMNS
-from domain.settings import settings_from_mapping
 
 NYC_SETTINGS = settings_from_mapping({"timezone": "America/New_York"})
 

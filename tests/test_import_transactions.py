@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from data_access.schema import Callback, ImportRun, Ticket, TicketPersonal, create_schema, drop_schema
 from helpers import write_casebook
 from importers import ImportFailed, ImportOptions, import_file, pipeline
-from data_access.schema import Callback, ImportRun, Ticket, TicketPersonal, create_schema, drop_schema
 
 T, P, CB, R = (t.__table__ for t in (Ticket, TicketPersonal, Callback, ImportRun))
 NOW = dt.datetime(2026, 11, 20, 12, 0)

@@ -9,11 +9,11 @@ import math
 import pandas as pd
 import pytest
 
-from ui import map_geo
-from ui.components import map_scale
+from domain.settings import DEFAULT_SETTINGS
 from domain.units import UNIT_COUNT, UNIT_PER_10K, UNIT_RATE
 from metrics.rates import COUNT_COLUMNS
-from domain.settings import DEFAULT_SETTINGS
+from ui import map_geo
+from ui.components import map_scale
 
 
 def square(x: float, y: float, size: float = 1.0) -> list[list[float]]:

@@ -12,11 +12,11 @@ import datetime as dt
 
 import pytest
 
-from helpers import NOV, NOW
 from data_access.map_queries import OPEN_TICKET_COLUMNS, cell_boundaries, cell_counts, open_tickets_in_cell
 from data_access.public_guard import PublicDataRefused
 from data_access.schema import PERSONAL_COLUMNS
 from data_access.scope import ALL, Scope, TicketFilter
+from helpers import NOV, NOW
 
 NOVEMBER = TicketFilter(since=NOV[0], until=NOV[1])
 HOUR = 3600

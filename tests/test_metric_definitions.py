@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from domain.settings import DEFAULT_SETTINGS, Settings, settings_from_mapping
+from domain.units import UNITS
 from metrics import definitions, rates
 from metrics.definitions import METRICS, definition_params, format_definition, format_number
-from domain.units import UNITS
-from domain.settings import DEFAULT_SETTINGS, Settings, settings_from_mapping
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("zh", "en")

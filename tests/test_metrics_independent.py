@@ -20,8 +20,8 @@ from sqlalchemy import text
 import cli
 from benchmarks import naive
 from data_access.engine import make_engine
-from metrics import durations
 from domain.settings import DEFAULT_SETTINGS
+from metrics import durations
 
 NOW = dt.datetime(2026, 11, 20, 12, 0)
 

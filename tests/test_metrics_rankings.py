@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
+from domain.settings import DEFAULT_SETTINGS, settings_from_mapping
 from metrics import rankings
 from metrics.rankings import REASON_NO_SCORE, REASON_SMALL_SAMPLE
-from domain.settings import DEFAULT_SETTINGS, settings_from_mapping
 
 NAN = float("nan")
 

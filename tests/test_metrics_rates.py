@@ -6,10 +6,12 @@ import math
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from metrics import rates
 from domain.settings import DEFAULT_SETTINGS, settings_from_mapping
+from metrics import rates
 
 
 def counts(**given_counts: int) -> dict[str, int]:

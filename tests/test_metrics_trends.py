@@ -8,10 +8,12 @@ import math
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from metrics import rates, trends
 from domain.settings import DEFAULT_SETTINGS
+from metrics import rates, trends
 
 D = dt.date
 NAN = float("nan")

@@ -13,13 +13,13 @@ from collections import Counter
 import pytest
 from sqlalchemy import insert, update
 
-from helpers import NOW
 from data_access import overdue_queries as oq
 from data_access.overdue_queries import NO_DEPARTMENT, OverdueView
 from data_access.public_guard import PublicDataRefused
 from data_access.schema import PERSONAL_COLUMNS, Ticket
 from data_access.scope import Scope, TicketFilter
 from data_access.writes import prepare_ticket
+from helpers import NOW
 from metrics.overdue import band_count_columns, lateness_band
 
 DISTRICT = Scope.district()

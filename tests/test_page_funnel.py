@@ -147,10 +147,10 @@ def _community_page_script(url: str, now) -> None:  # type: ignore[no-untyped-de
     from data_access.scope import Scope
     from domain.settings import DEFAULT_SETTINGS
     from ui import data
-    from ui.filter_bar import build_context
-    from ui.filters import FilterState
     from ui.components.funnel_view import render_funnel
     from ui.components.trend_view import render_trend
+    from ui.filter_bar import build_context
+    from ui.filters import FilterState
 
     scope = Scope.district()
     ctx = build_context(url, scope, DEFAULT_SETTINGS, now, FilterState(street="S1", community="C1b", period="this_month"),

@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import APP, NOW
-from ui.components import map_scale as scale
-from ui import i18n, keys
 from data_access.queries import RATE_COUNT_COLUMNS
-from ui.map_geo import build_geometry
 from domain.settings import DEFAULT_SETTINGS
+from helpers import APP, NOW
+from ui import i18n, keys
+from ui.components import map_scale as scale
 from ui.components.map_layers import CELL_LAYER, MAP_STYLE, build_deck, selected_cell_id
+from ui.map_geo import build_geometry
 
 PAGE = "views/grid_map.py"
 
@@ -44,7 +44,7 @@ def deck(at: AppTest) -> dict:
 
 
 def layer(spec: dict, layer_id: str) -> dict:
-    return next(l for l in spec["layers"] if l["id"] == layer_id)
+    return next(each for each in spec["layers"] if each["id"] == layer_id)
 
 
 def fills(spec: dict) -> dict[int, tuple[int, ...]]:
@@ -65,7 +65,7 @@ def test_map_has_one_polygon_per_cell_outlines_labels_and_the_local_style(sqlite
     # G1's boundary: the 0.002° square at (116.402, 39.9) of tests/helpers.py.
     g1 = next(row for row in cells["data"] if row["grid_cell_id"] == 1)
     assert g1["polygon"] == [[[116.402, 39.9], [116.404, 39.9], [116.404, 39.902], [116.402, 39.902], [116.402, 39.9]]]
-    ids = {l["id"] for l in spec["layers"]}
+    ids = {each["id"] for each in spec["layers"]}
     assert {"community-outlines", "street-outlines", "community-labels", "street-labels"} <= ids
     assert spec["mapStyle"] == MAP_STYLE
 
@@ -85,7 +85,7 @@ def test_labels_carry_their_chinese_characters(sqlite_casebook):
 def test_one_street_names_all_its_communities(sqlite_casebook):
     spec = deck(open_map(street="S2"))
     assert sorted(row["text"] for row in layer(spec, "community-labels")["data"]) == sorted(["桃源社区", "静安里社区"])
-    assert "street-labels" not in {l["id"] for l in spec["layers"]}  # one street: no name to sit on a community's
+    assert "street-labels" not in {each["id"] for each in spec["layers"]}  # one street: no name to sit on a community's
 
 
 def test_outlines_of_side_by_side_communities(sqlite_casebook):
@@ -140,7 +140,7 @@ def test_overdue_cells_get_a_badge_unless_switched_off(sqlite_casebook):
     badges = layer(deck(at), "overdue-badges")["data"]
     assert [row["text"] for row in badges] == ["1"]  # G2: T4
     at.toggle(key=keys.GRID_MAP_OVERDUE_MARKS).set_value(False).run()
-    assert "overdue-badges" not in {l["id"] for l in deck(at)["layers"]}
+    assert "overdue-badges" not in {each["id"] for each in deck(at)["layers"]}
 
 
 def test_tooltip_and_legend(sqlite_casebook):
@@ -212,7 +212,7 @@ def test_the_picked_cell_is_outlined():
     (ring,) = [row["polygon"] for row in layer(spec, "picked-cell")["data"]]
     assert ring == geometry.cells[2].polygons[0][0]
     unpicked = json.loads(build_deck(values, geometry, "tickets", scale_, DEFAULT_SETTINGS, height=400).to_json())
-    assert "picked-cell" not in {l["id"] for l in unpicked["layers"]}
+    assert "picked-cell" not in {each["id"] for each in unpicked["layers"]}
 
 
 def _cell_values(cell: int, tickets: int, overdue: int) -> dict:

@@ -18,9 +18,9 @@ import streamlit as st
 from sqlalchemy import insert
 from streamlit.testing.v1 import AppTest
 
-from helpers import APP, NOW
 from data_access.engine import make_engine
 from data_access.schema import TicketPersonal
+from helpers import APP, NOW
 from ui import keys
 
 PAGE = "views/overdue.py"
@@ -253,9 +253,9 @@ def test_list_alone_for_another_page(overdue_casebook):
         from data_access.scope import Scope
         from domain.settings import DEFAULT_SETTINGS
         from ui import data
+        from ui.components.overdue_view import render_overdue_list
         from ui.filter_bar import build_context
         from ui.filters import FilterState
-        from ui.components.overdue_view import render_overdue_list
 
         url, scope = os.environ["DATABASE_URL"], Scope.district()
         state = FilterState(street="S1", community="C1b")

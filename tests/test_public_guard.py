@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from helpers import NOW
 from data_access import public_queries, sql
 from data_access.public_guard import (
     PUBLIC_FORBIDDEN_COLUMNS,
@@ -19,6 +18,7 @@ from data_access.public_guard import (
 )
 from data_access.schema import PERSONAL_COLUMNS, Ticket, TicketEvent, TicketPersonal
 from data_access.scope import PersonalDataRefused, Scope
+from helpers import NOW
 
 T = Ticket.__table__
 P = TicketPersonal.__table__

@@ -8,9 +8,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from helpers import NOW
 from data_access import public_queries
 from data_access.scope import Scope
+from helpers import NOW
 
 PUBLIC = Scope.public_screen()
 LAST_30_DAYS = (dt.date(2026, 10, 22), dt.date(2026, 11, 20))

@@ -9,6 +9,8 @@ import json
 import re
 import shutil
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -19,7 +21,6 @@ from ui.components import public_map
 from ui.components import public_panels as panels
 from views import public_screen
 from views.public_screen import PANELS, ScreenOptions, next_panel, parse_options
-
 
 
 @pytest.fixture
@@ -56,10 +57,8 @@ def screen_text(at: AppTest) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", " ".join(bodies))))
 
 
-def chart_data(chart) -> "pd.DataFrame":  # type: ignore[no-untyped-def]
+def chart_data(chart) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """The data a Vega-Lite chart sends to the browser (Arrow IPC streams), as one frame."""
-    import pandas as pd
-    import pyarrow as pa
 
     return pd.concat([pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets])
 

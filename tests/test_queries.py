@@ -10,11 +10,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select
 
-from helpers import median_matches, NOV, NOW
 from data_access import queries
 from data_access.schema import Ticket, TicketPersonal
 from data_access.scope import PersonalDataRefused, Scope, TicketFilter, check_public
 from data_access.writes import insert_ticket, record_callback
+from helpers import NOV, NOW, median_matches
 
 DISTRICT = Scope.district()
 NOVEMBER = TicketFilter(since=NOV[0], until=NOV[1])

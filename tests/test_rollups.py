@@ -9,11 +9,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from helpers import NOV, NOW
 from data_access import figures, queries, rollup_check, rollups
 from data_access.schema import ROLLUP_TABLES, Ticket, rollup_dirty, rollup_state
 from data_access.scope import Scope, TicketFilter
 from data_access.writes import insert_ticket, record_callback, update_ticket
+from helpers import NOV, NOW
 
 DISTRICT = Scope.district()
 NOVEMBER = TicketFilter(since=NOV[0], until=NOV[1])

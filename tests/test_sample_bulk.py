@@ -20,7 +20,6 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from helpers import BACKEND_URLS
 from data_access.engine import make_engine
 from data_access.schema import (
     Callback,
@@ -39,6 +38,7 @@ from data_access.writes import prepare_ticket
 from domain import vocab
 from domain.deadlines import derive_deadlines, extend
 from domain.settings import DEFAULT_SETTINGS
+from helpers import BACKEND_URLS
 from sample_data import generator
 from sample_data.tickets import per_day
 

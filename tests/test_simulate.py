@@ -7,10 +7,10 @@ import random
 
 from sqlalchemy import func, select
 
-from helpers import NOW
 from data_access import queries
 from data_access.schema import Callback, Ticket
 from data_access.scope import Scope, TicketFilter
+from helpers import NOW
 from sample_data.simulate import Places, run, tick
 
 T = Ticket.__table__

@@ -9,10 +9,10 @@ import math
 import pandas as pd
 import pytest
 
-from metrics import public_figures
-from domain.units import UNIT_RATE
-from metrics.definitions import METRICS
 from domain.settings import DEFAULT_SETTINGS
+from domain.units import UNIT_RATE
+from metrics import public_figures
+from metrics.definitions import METRICS
 from metrics.suppression import (
     BASES,
     base_of,

@@ -24,9 +24,9 @@ from sqlalchemy.exc import OperationalError
 from streamlit.errors import StreamlitAuthError
 
 from data_access import accounts
-from domain.auth_policy import Account, Attempts, Permissions, after_failure, identity_signed_in_at, is_locked, session_expiry
 from data_access.engine import is_demo_url, is_lock_wait
 from data_access.scope import Scope
+from domain.auth_policy import Account, Attempts, Permissions, after_failure, identity_signed_in_at, is_locked, session_expiry
 from domain.clock import local_now
 from domain.settings import Settings
 from ui import keys

@@ -19,7 +19,6 @@ from ui import data, keys
 from ui.filters import CUSTOM, PERIOD_CHOICES, Catalogue, FilterState, parse_query_params, to_query_params
 from ui.i18n import LANGUAGES, literal, t, translator
 
-
 # The "all units" choice of the street/community boxes (a selectbox's None means "nothing chosen").
 ALL = ""
 

@@ -13,8 +13,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
 from data_access import accounts
-from domain.auth_policy import ROLE_SECRETARY, ROLES
 from data_access.engine import is_lock_wait
+from domain.auth_policy import ROLE_SECRETARY, ROLES
 from ui import keys
 from ui.auth import auth_now, current_viewer
 from ui.data import engine_for
@@ -108,7 +108,9 @@ with change_tab:
     roles_column, password_column, status_column = st.columns(3)
     with roles_column, st.form(keys.ACCOUNTS_ROLE_FORM):
         st.markdown(f"**{t('accounts.role_heading')}**")
-        new_role = st.selectbox(t("accounts.role"), ROLES, index=ROLES.index(row["role"]) if row["role"] in ROLES else 0, format_func=role_label, key=keys.ACCOUNTS_ROLE)
+        new_role = st.selectbox(
+            t("accounts.role"), ROLES, index=ROLES.index(row["role"]) if row["role"] in ROLES else 0, format_func=role_label, key=keys.ACCOUNTS_ROLE
+        )
         current_street = None if pd.isna(row["street_id"]) else int(row["street_id"])
         new_street = st.selectbox(
             t("accounts.street"), street_choices, index=street_choices.index(current_street) if current_street in street_choices else 0,

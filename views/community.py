@@ -8,14 +8,14 @@ from dataclasses import replace
 import streamlit as st
 
 from ui import data, keys
-from ui.filter_bar import page_context
 from ui.components.funnel_view import render_funnel
-from ui.i18n import literal, t
 from ui.components.headline import headline, render_headline
 from ui.components.map_layers import render_cell_map
 from ui.components.overdue_view import render_overdue_list
 from ui.components.ranking import ranking_frame
 from ui.components.trend_view import render_trend
+from ui.filter_bar import page_context
+from ui.i18n import literal, t
 
 ctx = page_context()
 st.title(t("page.community.title"))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.quality import COMPLETENESS_FIELDS
-from ui.data import quality as data_quality
 from ui import keys
 from ui.auth import current_viewer
+from ui.data import quality as data_quality
 from ui.filter_bar import page_context
 from ui.i18n import t, translator
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import keys
-from ui.filter_bar import page_context
 from ui.components.funnel_view import render_funnel
+from ui.filter_bar import page_context
 from ui.i18n import t
 
 ctx = page_context()

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import keys
+from ui.components.map_layers import render_cell_map, render_open_tickets
 from ui.components.map_scale import MEASURES
 from ui.data import grid_map as data_map
-from ui import keys
 from ui.filter_bar import page_context
 from ui.i18n import literal, t
-from ui.components.map_layers import render_cell_map, render_open_tickets
 
 ctx = page_context()
 

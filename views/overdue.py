@@ -8,9 +8,9 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import keys
+from ui.components.overdue_view import render_overdue_list
 from ui.filter_bar import page_context
 from ui.i18n import t
-from ui.components.overdue_view import render_overdue_list
 
 ctx = page_context()
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from domain.units import UNIT_COUNT
 from domain.periods import compare_frames
+from domain.units import UNIT_COUNT
 from ui import data
 from ui.components.charts import category_movement_chart, show_chart
-from ui.filter_bar import page_context
-from ui.i18n import t
 from ui.components.headline import headline, render_headline
 from ui.components.ranking import ranking_frame, render_ranking
+from ui.filter_bar import page_context
+from ui.i18n import t
 
 ctx = page_context()
 figures = headline(ctx, ctx.flt, ctx.previous_flt)

@@ -27,12 +27,12 @@ import streamlit as st
 
 from data_access.scope import Scope
 from domain import periods
-from metrics import public_figures
 from domain.settings import Settings
+from metrics import public_figures
 from ui import data, keys
-from ui.data import public as data_public
 from ui.components import public_map
 from ui.components import public_panels as panels
+from ui.data import public as data_public
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t
 
 PANELS = ("headline", "map", "trend", "categories", "resolved")

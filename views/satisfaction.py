@@ -7,11 +7,11 @@ import streamlit as st
 
 from metrics import rates
 from ui import data, keys
-from ui.filter_bar import page_context
 from ui.components.funnel_view import grouping_control
-from ui.i18n import t
 from ui.components.kpi import kpi_row
 from ui.components.trend_view import render_pull_down, render_trend
+from ui.filter_bar import page_context
+from ui.i18n import t
 
 KPIS = ("satisfaction_rate", "resolution_rate", "callback_coverage", "dispatched")
 

@@ -3,8 +3,8 @@
     python tests/data/make_slices.py [path/to/shared/datasets]
 
 Rows are taken as they are (every field, in their original order; quoting as Python's csv module writes it),
-chosen so that each slice still holds the awkward cases the importer tests look for: rows without coordinates, a row closed before it was received, midnight-only times, a deadline
-column that is mostly empty, unknown boroughs, rows in a neighbourhood council the polygons leave out.
+chosen so that each slice still holds the awkward cases the importer tests look for: rows without coordinates, a row closed
+before it was received, midnight-only times, a deadline column that is mostly empty, unknown boroughs, rows in a neighbourhood council the polygons leave out.
 """
 
 from __future__ import annotations

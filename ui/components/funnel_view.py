@@ -16,9 +16,9 @@ import streamlit as st
 
 from data_access.scope import Scope, TicketFilter
 from metrics import funnel
-from ui.data import flow as data_flow
 from ui import keys
 from ui.components.charts import show_chart
+from ui.data import flow as data_flow
 from ui.filter_bar import PageContext
 from ui.i18n import t
 

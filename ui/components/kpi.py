@@ -7,11 +7,10 @@ from typing import Any, Mapping, Sequence
 import streamlit as st
 
 from domain.periods import change
+from domain.settings import Settings
 from domain.units import UNIT_COUNT, UNIT_HOURS, UNIT_RATE, UNIT_SCORE
 from metrics.definitions import format_definition, metric
-from domain.settings import Settings
 from ui.i18n import t
-
 
 _DELTA_COLOR = {True: "normal", False: "inverse", None: "off"}
 

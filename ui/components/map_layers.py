@@ -17,14 +17,14 @@ import pydeck as pdk
 import streamlit as st
 
 from data_access.scope import TicketFilter
+from domain.settings import Settings
+from domain.units import UNIT_COUNT, UNIT_PER_10K, UNIT_RATE
 from ui import map_geo
 from ui.components import map_scale
-from domain.units import UNIT_COUNT, UNIT_PER_10K, UNIT_RATE
-from domain.settings import Settings
+from ui.components.kpi import metric_help
 from ui.data import grid_map as data_map
 from ui.filter_bar import PageContext
 from ui.i18n import t
-from ui.components.kpi import metric_help
 
 # Served by Streamlit's static file serving (server.enableStaticServing); a background layer only.
 MAP_STYLE = "/app/static/style.json"

@@ -9,9 +9,9 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
-from metrics import rates
-from domain.units import UNIT_COUNT, UNIT_PER_10K, UNIT_RATE
 from domain.settings import Settings
+from domain.units import UNIT_COUNT, UNIT_PER_10K, UNIT_RATE
+from metrics import rates
 
 RGBA = tuple[int, int, int, int]
 

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from data_access.overdue_queries import DUE_CHOICES, NO_DEPARTMENT, OverdueView
 from data_access.scope import TicketFilter
 from domain import vocab
+from domain.settings import Settings
 from metrics.definitions import format_definition
 from metrics.overdue import (
     LATENESS_BANDS,
@@ -36,13 +37,12 @@ from metrics.overdue import (
     order_summary,
     summary_totals,
 )
-from domain.settings import Settings
-from ui.data import overdue as data_overdue
 from ui import keys
 from ui.components.charts import show_chart
+from ui.components.kpi import metric_help
+from ui.data import overdue as data_overdue
 from ui.filter_bar import PageContext
 from ui.i18n import literal, t
-from ui.components.kpi import metric_help
 
 # A district's overdue list is thousands of rows; past this many the list (and its exports) stop, with a
 # notice, rather than hold an unbounded frame in every session.

@@ -16,13 +16,13 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from domain.units import UNIT_COUNT
 from ui import map_geo
 from ui.components import map_scale
-from domain.units import UNIT_COUNT
-from ui.map_geo import MapGeometry
-from ui.i18n import t
 from ui.components.map_layers import CompactDeck, _literal, _outline_layer, _text_layer, place_names
 from ui.components.public_panels import BORDER, _esc, is_missing, render_message, render_panel_title
+from ui.i18n import t
+from ui.map_geo import MapGeometry
 
 # Light grows with the count on a dark ground (ColorBrewer YlGnBu, dark blue → pale yellow).
 MAP_PALETTE = ((37, 52, 148), (44, 127, 184), (65, 182, 196), (161, 218, 180), (255, 255, 204))

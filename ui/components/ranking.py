@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import rankings, rates
-from domain.units import UNIT_RATE, UNIT_SCORE
 from domain.periods import compare_frames
 from domain.settings import Settings
-from ui.i18n import t
+from domain.units import UNIT_RATE, UNIT_SCORE
+from metrics import rankings, rates
 from ui.components.kpi import format_value, metric_help
+from ui.i18n import t
 
 RANKING_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 

@@ -15,15 +15,15 @@ import pandas as pd
 import streamlit as st
 
 from data_access.scope import TicketFilter
+from domain.settings import Settings
 from metrics import trends
 from metrics.definitions import format_number
-from domain.settings import Settings
-from ui.data import flow as data_flow
 from ui import keys
 from ui.components.charts import show_chart
+from ui.components.kpi import metric_help
+from ui.data import flow as data_flow
 from ui.filter_bar import PageContext
 from ui.i18n import t
-from ui.components.kpi import metric_help
 
 TREND_MEASURES = ("satisfaction_rate", "resolution_rate")
 MAX_SHOWN_GROUPS = 6  # lines per chart by default; more stay choosable

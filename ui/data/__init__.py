@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine

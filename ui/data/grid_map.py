@@ -9,8 +9,8 @@ import streamlit as st
 
 from data_access import map_queries
 from data_access.scope import Scope, TicketFilter
-from ui.map_geo import MapGeometry, build_geometry
 from ui.data import QUERY_TTL_SECONDS, engine_for
+from ui.map_geo import MapGeometry, build_geometry
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)

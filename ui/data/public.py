@@ -24,9 +24,8 @@ from sqlalchemy.exc import OperationalError
 
 from data_access import public_queries
 from data_access.scope import Scope
-from ui.map_geo import MapGeometry, build_geometry
 from ui.data import QUERY_TTL_SECONDS, engine_for
-
+from ui.map_geo import MapGeometry, build_geometry
 
 # ------------------------------------------------------------------------------------ cached queries
 

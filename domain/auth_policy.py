@@ -1,7 +1,7 @@
 """Sign-in policy as pure functions of plain values: roles and what each may do, the lockout after failed
 sign-ins, session expiry, password rules and how an identity provider's claims pick an account.
 
-No database and no Streamlit here (like `metrics/`): `data_access.accounts` stores what these functions
+No database and no Streamlit here (like all of `domain/`): `data_access.accounts` stores what these functions
 decide, `ui.auth` asks them. Numbers come from `domain.settings` (max_failed_sign_ins, lockout_minutes,
 session_idle_minutes, session_max_hours, oidc_username_claim).
 """

@@ -32,10 +32,6 @@ url = resolve_database_url()
 if is_demo_url(url):
     bootstrap.ensure_demo_database(settings)
 problem = bootstrap.database_problem(url)
-if problem:
-    bootstrap.stop_on_database_problem(url, problem)
-
-viewer = auth.signed_in_viewer(url, settings)
 if keys.FILTERS_SEEDED not in st.session_state:
     auth.language_from_url()  # before the page titles below (the filter bar reads the URL after them)
 
@@ -60,6 +56,7 @@ public_pages = (
     [st.Page(public_screen, title=t("auth.public_route_title"), url_path=PUBLIC_URL_PATH, visibility="hidden")]
     if PUBLIC_SCREEN.is_file() else []
 )
+viewer = None if problem else auth.signed_in_viewer(url, settings)
 if viewer is None:
     # Every page is known (hidden), so a link to /overdue?street=… still opens there after signing in.
     page = st.navigation([*pages, quality_page, accounts_page, *public_pages], position="hidden")
@@ -72,7 +69,9 @@ else:
     ])
 
 if page.url_path == PUBLIC_URL_PATH:
-    page.run()
+    page.run()  # the public screen explains an outage itself, with its last good figures and no details
+elif problem:
+    bootstrap.stop_on_database_problem(url, problem, details=auth.last_known_role() == "admin")
 elif viewer is None:
     auth.render_sign_in(url, settings)
 else:

@@ -68,10 +68,11 @@ SCREEN_CSS = f"""
   .ps-value.ps-small {{ font-size: 60px; line-height: 1.53; }}
   .ps-hidden {{ color: {MUTED}; }}
   .ps-note {{ font-size: 22px; color: {MUTED}; margin-top: .4rem; }}
-  .ps-footer {{ display: flex; justify-content: space-between; align-items: center; gap: 2rem;
+  .ps-footer {{ display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: .4rem 2rem;
     border-top: 2px solid {BORDER}; padding-top: .5rem; margin-top: .6rem; font-size: 24px; color: {MUTED}; }}
   .ps-status {{ font-size: 28px; color: {TEXT}; white-space: nowrap; }}
   .ps-status.ps-delayed {{ color: {BG}; background: {DELAYED}; font-weight: 700; padding: .2rem .8rem; border-radius: 8px; }}
+  .ps-privacy {{ flex: 1 1 22rem; }}
   .ps-dots {{ white-space: nowrap; }}
   .ps-dots span {{ display: inline-block; margin-left: .9rem; }}
   .ps-dots .ps-on {{ color: {TEXT}; font-weight: 700; border-bottom: 3px solid {ACCENT}; }}
@@ -147,7 +148,7 @@ def render_footer(panels: Sequence[str], current: str, read_at: dt.datetime | No
         f'<span class="{"ps-on" if p == current else ""}">{_esc(t(f"public.panel.{p}"))}</span>' for p in panels
     )
     st.html(
-        f'<div class="ps-footer">{status}<span>{_esc(t("public.privacy_note", n=min_count))}</span>'
+        f'<div class="ps-footer">{status}<span class="ps-privacy">{_esc(t("public.privacy_note", n=min_count))}</span>'
         f'<span class="ps-dots">{dots}</span></div>'
     )
 

@@ -2,9 +2,9 @@
 
 Page config, the database check, who the viewer is (sign-in, ui/auth.py), the shared filter bar over the
 viewer's scope, `st.navigation` (the 账号管理 page for administrators only) and, under every page, when its
-data was read. Everything else lives in views/ (one file per page) and ui/ (shell, data seams, components). The folder is not called
-pages/: Streamlit would then serve a direct link such as /overdue from that file alone, without this router,
-to the first visitor after a restart (regression: KeyError 'page_context').
+data was read. Everything else lives in views/ (one file per page) and ui/ (shell, data seams, components).
+The folder is not called pages/: Streamlit would then serve a direct link such as /overdue from that file
+alone, without this router, to the first visitor after a restart (regression: KeyError 'page_context').
 """
 
 from __future__ import annotations
@@ -28,10 +28,6 @@ url = resolve_database_url()
 if is_demo_url(url):
     bootstrap.ensure_demo_database(settings)
 problem = bootstrap.database_problem(url)
-if problem:
-    bootstrap.stop_on_database_problem(url, problem)
-
-viewer = auth.signed_in_viewer(url, settings)
 if keys.FILTERS_SEEDED not in st.session_state:
     auth.language_from_url()  # before the page titles below (the filter bar reads the URL after them)
 
@@ -53,6 +49,7 @@ pages = [
 accounts_page = st.Page("views/accounts.py", title=t("page.accounts.title"), icon=":material/manage_accounts:")
 quality_page = st.Page("views/data_quality.py", title=t("page.data_quality.title"), icon=":material/fact_check:")
 public_pages = [st.Page(public_screen, title=t("auth.public_route_title"), url_path=PUBLIC_URL_PATH, visibility="hidden")]
+viewer = None if problem else auth.signed_in_viewer(url, settings)
 if viewer is None:
     # Every page is known (hidden), so a link to /overdue?street=… still opens there after signing in.
     page = st.navigation([*pages, quality_page, accounts_page, *public_pages], position="hidden")
@@ -65,7 +62,9 @@ else:
     ])
 
 if page.url_path == PUBLIC_URL_PATH:
-    page.run()
+    page.run()  # the public screen explains an outage itself, with its last good figures and no details
+elif problem:
+    bootstrap.stop_on_database_problem(url, problem, details=auth.last_known_role() == "admin")
 elif viewer is None:
     auth.render_sign_in(url, settings)
 else:

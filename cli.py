@@ -26,7 +26,7 @@ from typing import Any, NoReturn, Sequence
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from data_access import figures, queries
-from data_access.engine import DEMO_DB_PATH, is_demo_url, make_engine, redact, resolve_database_url
+from data_access.engine import DEMO_DB_PATH, is_demo_url, make_engine, redact, resolve_database_url, sqlite_file
 from data_access.schema import create_schema
 from data_access.scope import Scope, TicketFilter
 from domain.clock import local_now
@@ -157,7 +157,10 @@ def _engine(url: str | None, *, must_exist: bool = True):  # type: ignore[no-unt
     url = url or resolve_database_url()
     if must_exist and is_demo_url(url) and not DEMO_DB_PATH.exists():
         raise CliError("the embedded sample database does not exist yet: run `python cli.py sample` first", EXIT_FAILURE)
-    return make_engine(url)
+    path = sqlite_file(url)
+    if must_exist and path is not None and not path.is_file():
+        raise CliError(f"the database file does not exist: {path} (not created; `init-db` or `sample` creates one)", EXIT_FAILURE)
+    return make_engine(url, create=not must_exist)
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:

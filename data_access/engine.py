@@ -49,10 +49,33 @@ def is_demo_url(url: str) -> bool:
     return url == DEMO_DB_URL
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys on and a busy timeout for a concurrent writer."""
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, or None (another backend, or an in-memory database)."""
+    if not url.startswith("sqlite"):
+        return None
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys on and a busy timeout for a concurrent writer.
+
+    `create=False` (the app's engines): a SQLite file that does not exist is an error when connecting,
+    never a new empty database at that path (a moved or mistyped file must say so)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        path = sqlite_file(url)
+        if create or path is None:
+            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        else:
+            import sqlite3
+
+            uri = f"{path.resolve().as_uri()}?mode=rw"
+            engine = create_engine(url, creator=lambda: sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_SECONDS,
+                                                                         check_same_thread=False))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]

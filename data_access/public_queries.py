@@ -20,7 +20,7 @@ from data_access.sql import C, D, S, T, as_dates, count_if, fetch, stamp
 from data_access.ticket_measures import IS_CLOSED, RATE_COUNT_COLUMNS
 from domain import periods
 
-RECENT_WINDOWS = {"closed_24h": dt.timedelta(hours=24), "closed_7d": dt.timedelta(days=7)}
+RECENT_WINDOWS = {"closed_7d": dt.timedelta(days=7)}  # one window per unit: see metrics.suppression, rule 3
 
 
 def _require_public(scope: Scope) -> None:
@@ -89,9 +89,9 @@ def category_counts(conn: Connection, scope: Scope, since: dt.date, until: dt.da
 
 
 def recently_closed_by_community(conn: Connection, scope: Scope, *, now: dt.datetime) -> pd.DataFrame:
-    """Per community in scope (zeros included): tickets closed in the 24 hours and in the 7 days up to
-    `now`, whenever received. Columns: community_id, community_name, street_id, street_name, closed_24h,
-    closed_7d; by street code, then community code. (By closing time: read from the tickets, through the
+    """Per community in scope (zeros included): tickets closed in the 7 days up to `now` (the screen passes
+    the end of yesterday), whenever received. Columns: community_id, community_name, street_id,
+    street_name, closed_7d; by street code, then community code. (By closing time: read from the tickets, through the
     closed_at index.)"""
     now_p = stamp("now", now)
     starts = {name: stamp(f"since_{name}", now - span) for name, span in RECENT_WINDOWS.items()}

@@ -66,8 +66,8 @@ def top_categories(by_category: pd.DataFrame, min_count: int, top: int = TOP_CAT
 
 
 def recently_closed(by_community: pd.DataFrame, min_count: int) -> pd.DataFrame:
-    """Per community: street_name, community_name, closed_24h, closed_7d (published), in the given order."""
-    return public_table(by_community, ["street_name", "community_name"], ["closed_24h", "closed_7d"], min_count).reset_index(drop=True)
+    """Per community: street_name, community_name, closed_7d (published), in the given order."""
+    return public_table(by_community, ["street_name", "community_name"], ["closed_7d"], min_count).reset_index(drop=True)
 
 
 def cell_volumes(cell_ids: Iterable[int], by_cell: pd.DataFrame, min_count: int) -> pd.DataFrame:

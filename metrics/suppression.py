@@ -14,11 +14,24 @@ nobody here" apart from "one or two". A suppressed figure is None in scalars, <N
 in frames; the screen writes it as "<5". Suppressed tables keep only the key columns and the published
 figures, never the counts behind them, so nothing unsuppressed travels to the browser in a chart's data.
 
-Differencing across refreshes (`published_as_of`): today's tickets are part of every running total on the
-screen (this month, this week, the last 30 days). If today showed "<5" while the month went on counting,
-the month now minus the month read at midnight would give today exactly. So while today's count is
-withheld, every other figure is read as of the end of yesterday: nothing on the screen moves with today's
-tickets until today itself can be shown, and then the difference is a published figure anyway.
+Differencing — no combination of shown figures, across panels and across refreshes, may give a withheld
+one. Three rules together:
+
+1. **Rounding** (`rounded`): every published volume is rounded to the nearest multiple of the minimum
+   (halves up; 7 → 5, 8 → 10, 1,188 → 1,190), as statistical offices publish small-area counts. A total
+   minus its published parts — the 30 days of the trend's bars minus the map's cells or the categories,
+   the month minus the days — is then known only to within several tickets, never exactly. Rates are
+   computed from the exact counts and published when their base reaches the minimum; they are not
+   rounded beyond their one decimal.
+2. **One clock for the running totals** (`published_as_of`): today's tickets are part of every running
+   total on the screen (this month, this week, the last 30 days). If today showed "<5" while the month went
+   on counting, the month now minus the month read at midnight would give today. So while today's count
+   is withheld, every other figure is read as of the end of yesterday: nothing on the screen moves with
+   today's tickets until today itself can be shown, and then the difference is a published figure anyway.
+3. **One window per unit**: a unit's figures never come in two overlapping windows that slide with the
+   clock (24 hours and 7 days per community would give C24(t) = C7(t) − C7(t−1d) + C24(t−7d)); the
+   screen's per-community closures cover the 7 whole days up to the end of yesterday and change once a
+   day, at midnight.
 """
 
 from __future__ import annotations
@@ -27,6 +40,7 @@ import datetime as dt
 import math
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 # The counts each publishable figure rests on (summed). A figure not named here is a volume: it rests on
@@ -64,9 +78,16 @@ def is_suppressed(base: Any, min_count: int) -> bool:
     return number is None or number < min_count
 
 
+def rounded(value: float, base: int) -> int:
+    """`value` to the nearest multiple of `base` (halves up): 7 → 5, 8 → 10, 12.5 → 15; base 1 keeps it."""
+    base = max(int(base), 1)
+    return int(math.floor(float(value) / base + 0.5)) * base
+
+
 def public_count(value: Any, min_count: int) -> int | None:
-    """A volume as published: the count itself, or None when it is below `min_count`."""
-    return None if is_suppressed(value, min_count) else int(value)
+    """A volume as published: the count rounded to the nearest multiple of `min_count` (never below it),
+    or None when it is below `min_count`."""
+    return None if is_suppressed(value, min_count) else rounded(float(value), min_count)
 
 
 def public_rate(rate: Any, base: Any, min_count: int) -> float | None:
@@ -109,7 +130,9 @@ def public_table(frame: pd.DataFrame, keys: Sequence[str], measures: Sequence[st
         hidden = base < min_count
         values = pd.to_numeric(frame[measure]).astype("float64")
         if is_volume(measure):
-            out[measure] = values.round().astype("Int64").mask(hidden | values.isna())
+            step = max(int(min_count), 1)
+            published = np.floor(values / step + 0.5) * step
+            out[measure] = published.round().astype("Int64").mask(hidden | values.isna())
         else:
             out[measure] = values.mask(hidden)
     return out

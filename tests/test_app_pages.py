@@ -61,12 +61,53 @@ def test_empty_period_explains_itself(sqlite_casebook):
     assert "没有工单" in at.info[0].value
 
 
-def test_unreachable_database_shows_message_not_trace(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+def _page_text(at: AppTest) -> str:
+    return " ".join(str(e.value) for kind in ("error", "info", "warning", "markdown", "caption") for e in at.get(kind))
+
+
+def test_unreachable_database_shows_visitors_a_neutral_message(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception
-    assert at.error and "无法读取工单数据库" in at.error[0].value
+    assert at.error and "数据暂时无法读取" in at.error[0].value
+    text = _page_text(at)
+    for internal in ("postgresql", "127.0.0.1", "DATABASE_URL", "secrets.toml", "demo.db", "nobody", "secret", "Connection"):
+        assert internal not in text, internal
+
+
+def test_unreachable_database_shows_an_administrator_what_to_check(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
+    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[keys.TEST_ACCOUNT] = "admin"
+    at.run()
+    assert not at.exception
+    assert at.error and "无法读取工单数据库" in at.error[0].value and "secret" not in at.error[0].value  # password hidden
     assert "DATABASE_URL" in at.info[0].value
+
+
+@pytest.mark.parametrize("role", ["supervisor", "secretary"])
+def test_unreachable_database_shows_other_roles_the_neutral_message(monkeypatch, role):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[keys.TEST_ACCOUNT] = role
+    at.run()
+    assert not at.exception and "数据暂时无法读取" in at.error[0].value and "postgresql" not in _page_text(at)
+
+
+def test_a_missing_sqlite_file_is_an_error_and_is_not_recreated(monkeypatch, tmp_path):
+    path = tmp_path / "moved-away.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("DASHBOARD_TEST_MODE", "1")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[keys.TEST_ACCOUNT] = "admin"
+    at.run()
+    assert not at.exception
+    assert "数据库文件不存在" in at.error[0].value and "moved" in at.error[0].value  # (the path, markdown-escaped)
+    assert not path.exists()  # the check did not create an empty database at the old path
+    at.run()
+    assert not path.exists()
 
 
 def test_street_filter_changes_the_numbers(sqlite_casebook):

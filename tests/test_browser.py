@@ -201,7 +201,15 @@ def test_database_down_shows_a_message(browser, tmp_path):
         text = pg.inner_text('[data-testid="stMain"]')
         SHOTS.mkdir(parents=True, exist_ok=True)
         pg.screenshot(path=str(SHOTS / "zh_database_down.png"))
-        assert "无法读取工单数据库" in text and "Traceback" not in text
+        assert "数据暂时无法读取" in text and "Traceback" not in text
+        for internal in ("postgresql", "127.0.0.1", "DATABASE_URL", "demo.db"):  # nothing internal to a visitor
+            assert internal not in text, internal
+        # The public screen of the same app: its own neutral message, no error page.
+        pg.goto(f"http://127.0.0.1:{port}/public")
+        pg.wait_for_selector("text=数据暂时无法读取", timeout=60_000)
+        text = pg.inner_text("body")
+        pg.screenshot(path=str(SHOTS / "zh_public_database_down.png"))
+        assert "Traceback" not in text and "postgresql" not in text and "DATABASE_URL" not in text
         pg.close()
     finally:
         proc.terminate()
@@ -220,7 +228,8 @@ def test_recovers_when_the_database_comes_back(browser, tmp_path):
         pg.goto(f"http://127.0.0.1:{port}/")
         pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
         pg.wait_for_selector('[data-testid="stAlert"]', timeout=30_000)
-        assert "无法读取工单数据库" in pg.inner_text('[data-testid="stMain"]')
+        assert "数据暂时无法读取" in pg.inner_text('[data-testid="stMain"]')
+        assert not path.exists()  # the check does not create an empty database where the file should be
         engine = make_engine(f"sqlite:///{path}")
         write_casebook(engine)
         add_demo_accounts(engine)

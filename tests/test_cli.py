@@ -89,6 +89,14 @@ def test_metrics_usage_errors_are_one_line_exit_2(casebook, capsys, argv, messag
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("command", [["metrics", "--json"], ["rollup", "--status"], ["rollup", "--verify"]])
+def test_a_missing_sqlite_file_is_an_error_and_stays_missing(capsys, tmp_path, command):
+    path = tmp_path / "moved-away.db"
+    code, out, err = run_cli(capsys, *command, "--url", f"sqlite:///{path}")
+    assert code == 1 and "does not exist" in err and len(err.strip().splitlines()) == 1
+    assert not path.exists()
+
+
 def test_unreachable_database_is_one_line(capsys):
     code, out, err = run_cli(capsys, "metrics", "--json", "--url", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     assert code == 1

@@ -60,12 +60,12 @@ def test_category_counts(conn):
 @pytest.mark.parametrize(
     "now, expected",
     [
-        # At NOW: nothing closed since 19th 12:00; since the 13th 12:00 T7 (16th) and T10 (18th) in C2a.
-        (NOW, {"C1a": (0, 0), "C1b": (0, 0), "C2a": (0, 2), "C2b": (0, 0)}),
-        # 18th 20:00: T10 (18th 09:00) within 24 h; T6 (13th 08:00), T7, T10 within 7 days.
-        (dt.datetime(2026, 11, 18, 20, 0), {"C1a": (0, 0), "C1b": (0, 0), "C2a": (1, 3), "C2b": (0, 0)}),
-        # 13th 12:00: T6 (13th 08:00) within 24 h; T2 (10th, C1a) and T6 within 7 days; T7 closes later.
-        (dt.datetime(2026, 11, 13, 12, 0), {"C1a": (0, 1), "C1b": (0, 0), "C2a": (1, 1), "C2b": (0, 0)}),
+        # At NOW: since the 13th 12:00 T7 (16th) and T10 (18th) in C2a.
+        (NOW, {"C1a": 0, "C1b": 0, "C2a": 2, "C2b": 0}),
+        # 18th 20:00: T6 (13th 08:00), T7, T10 (18th 09:00) within 7 days.
+        (dt.datetime(2026, 11, 18, 20, 0), {"C1a": 0, "C1b": 0, "C2a": 3, "C2b": 0}),
+        # 13th 12:00: T2 (10th, C1a) and T6 within 7 days; T7 closes later.
+        (dt.datetime(2026, 11, 13, 12, 0), {"C1a": 1, "C1b": 0, "C2a": 1, "C2b": 0}),
     ],
     ids=["now", "18th-evening", "13th-noon"],
 )
@@ -73,8 +73,8 @@ def test_recently_closed_by_community(conn, now, expected):
     frame = public_queries.recently_closed_by_community(conn, PUBLIC, now=now)
     assert frame["community_name"].tolist() == ["春晖社区", "花园里社区", "桃源社区", "静安里社区"]
     codes = dict(zip(frame["community_name"], ["C1a", "C1b", "C2a", "C2b"]))
-    got = {codes[n]: (int(a), int(b)) for n, a, b in zip(frame["community_name"], frame["closed_24h"], frame["closed_7d"])}
-    assert got == expected
+    assert "closed_24h" not in frame  # one window per unit (metrics.suppression, rule 3)
+    assert {codes[n]: int(c) for n, c in zip(frame["community_name"], frame["closed_7d"])} == expected
 
 
 def test_cell_counts(conn):

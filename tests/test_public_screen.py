@@ -105,9 +105,10 @@ def test_headline_withholds_small_figures(casebook_copy):
     # Today: 1 ticket, 1 dispatched, no callbacks → everything withheld.
     today = text.split("今日（2026-11-20）")[1].split("本月")[0]
     assert "受理诉求 <5" in today and today.count("样本不足") == 3
-    # November: 9 tickets, 响应率 4/7 (7 dispatched) shown; 3 answered callbacks → 解决率, 满意率 withheld.
-    month = text.split("本月（11-01 至 11-20）")[1]
-    assert "受理诉求 9" in month and "响应率 57.1%" in month
+    # Today withheld, so the month is read up to yesterday: 8 tickets (shown rounded, 10), 响应率 4/6
+    # shown; 3 answered callbacks → 解决率, 满意率 withheld.
+    month = text.split("本月（11-01 至 11-19）")[1]
+    assert "受理诉求 10" in month and "响应率 66.7%" in month
     assert "解决率 样本不足" in month and "满意率 样本不足" in month
     assert "基数少于 5 件的数字不公布" in text
 
@@ -120,8 +121,9 @@ def test_categories_below_the_minimum_are_not_listed(casebook_copy):
 
 def test_recently_resolved_withholds_counts_below_the_minimum(casebook_copy):
     text = screen_text(run_screen("resolved"))
-    assert "桃源社区 <5 <5" in text  # 2 closed in 7 days
-    assert "静安里社区 <5 <5" in text
+    assert "近7天（11-13 至 11-19）各社区办结的诉求" in text  # the 7 whole days up to yesterday, one window
+    assert "桃源社区 <5 " in text  # 2 closed in those 7 days
+    assert "静安里社区 <5 " in text and "24小时" not in text
 
 
 def test_trend_withholds_weeks_and_rates(casebook_copy):
@@ -134,7 +136,9 @@ def test_trend_withholds_weeks_and_rates(casebook_copy):
 
 
 def test_map_shows_classes_only_and_suppressed_cells_grey(casebook_copy):
-    at = run_screen("map")
+    # The next morning (today withheld, so the 30 days end with yesterday, 10-22 to 11-20: the case book's
+    # last 30 days).
+    at = run_screen("map", now=dt.datetime(2026, 11, 21, 8, 0))
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     cells = next(layer for layer in deck["layers"] if layer["id"] == "cells")
     assert {frozenset(row) for row in cells["data"]} == {frozenset({"polygon", "fill"})}  # no numbers, no ids
@@ -145,12 +149,34 @@ def test_map_shows_classes_only_and_suppressed_cells_grey(casebook_copy):
     assert "少于 5 件，不公布" in screen_text(at)
 
 
+def _figures(text: str) -> str:
+    """A panel's text without the clock (header time, "updated at"), i.e. only what it publishes."""
+    return re.sub(r"\d{2}:\d{2}", "HH:MM", text)
+
+
+@pytest.mark.parametrize("panel", PANELS)
+def test_nothing_moves_with_a_withheld_today(casebook_copy, panel):
+    """The differencing of issue 9: today shows <5, so a reading just after midnight and one at noon must
+    publish the same figures on every panel — no running total may move with today's tickets."""
+    midnight = screen_text(run_screen(panel, now=dt.datetime(2026, 11, 20, 0, 1)))
+    st.cache_data.clear()
+    noon = screen_text(run_screen(panel, now=NOW))
+    assert "今日（2026-11-20） 受理诉求 <5" in noon or panel != "headline"
+    assert _figures(noon) == _figures(midnight)
+
+
+def test_the_next_day_the_month_takes_in_yesterday(casebook_copy):
+    """Once a day has passed, its tickets join the running totals (read up to the end of that day)."""
+    text = screen_text(run_screen("headline", now=dt.datetime(2026, 11, 21, 0, 1)))
+    assert "本月（11-01 至 11-20） 受理诉求 10 响应率 57.1%" in text  # 9 tickets, 4 of 7 contacted on time
+
+
 # --- outage ------------------------------------------------------------------------------------------
 
 
 def test_outage_keeps_last_good_figures_then_recovers(casebook_copy):
     at = run_screen("headline")
-    assert "受理诉求 9" in screen_text(at) and "数据更新于 12:00" in screen_text(at)
+    assert "受理诉求 10" in screen_text(at) and "数据更新于 12:00" in screen_text(at)
 
     moved = casebook_copy.with_name("db-away")
     casebook_copy.rename(moved)  # the database goes away
@@ -159,7 +185,7 @@ def test_outage_keeps_last_good_figures_then_recovers(casebook_copy):
         down = run_screen("headline", now=NOW + dt.timedelta(minutes=1))
         assert not down.exception and not down.error
         text = screen_text(down)
-        assert "受理诉求 9" in text and "响应率 57.1%" in text  # the last good figures
+        assert "受理诉求 10" in text and "响应率 66.7%" in text  # the last good figures
         assert "数据延迟" in text and "12:00" in text and "数据更新于" not in text
     finally:
         moved.rename(casebook_copy)  # it comes back

@@ -76,6 +76,16 @@ def oidc_configured() -> bool:
 # --- the viewer of this run ---------------------------------------------------------------------------
 
 
+def last_known_role() -> str | None:
+    """The role of this session's account as last confirmed against the database (or the test seam's), for
+    decisions that must be taken while the database cannot be asked — who may read the details of an
+    outage. Never a basis for showing data."""
+    test_account = _test_account()
+    if test_account is not None:
+        return test_account.role
+    return st.session_state.get(keys.AUTH_ROLE) if st.session_state.get(keys.AUTH_ACCOUNT_ID) is not None else None
+
+
 def signed_in_viewer(url: str, settings: Settings) -> Viewer | None:
     """The signed-in viewer, or None (then the router shows `render_sign_in`). Ends an expired session."""
     test_account = _test_account()

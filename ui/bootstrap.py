@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 
@@ -10,11 +11,13 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError
 
 from data_access.accounts import DEMO_PASSWORD, seed_demo_accounts
-from data_access.engine import DEMO_DB_PATH, DEMO_DB_URL, make_engine, redact
+from data_access.engine import DEMO_DB_PATH, DEMO_DB_URL, make_engine, redact, sqlite_file
 from domain.clock import local_now
 from domain.settings import Settings
 from ui import data
 from ui.i18n import literal, t
+
+logger = logging.getLogger(__name__)
 
 _BUILD_LOCK = threading.Lock()
 
@@ -67,9 +70,12 @@ def _ensure_demo_accounts(timezone: str) -> bool:
 
 def database_problem(url: str) -> str | None:
     """None if the case database answers and has its tables; otherwise what went wrong, for the message.
-
-    Asks through the app's cached engine (`data.engine_for`), so a rerun borrows a pooled connection
-    instead of building and disposing an engine each time."""
+    A SQLite file that is not there is a problem, never created empty at that path. Asks through the app's
+    cached engine (`data.engine_for`, which never creates a file either), so a rerun borrows a pooled
+    connection instead of building and disposing an engine each time."""
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        return t("app.db_file_missing", path=str(path))
     try:
         with data.engine_for(url).connect() as conn:
             if not inspect(conn).has_table("ticket"):
@@ -79,8 +85,14 @@ def database_problem(url: str) -> str | None:
     return None
 
 
-def stop_on_database_problem(url: str, problem: str) -> None:
-    """Show what failed and what to check, then stop the page (no stack trace)."""
-    st.error(t("app.db_unreachable", url=literal(redact(url)), problem=literal(problem)), icon=":material/error:")
-    st.info(t("app.db_what_to_check", demo=DEMO_DB_URL))
+def stop_on_database_problem(url: str, problem: str, *, details: bool) -> None:
+    """Say the data cannot be read and stop the page (no stack trace). With `details` (an administrator):
+    the URL without its password, what failed and what to check; otherwise — visitors, the sign-in page,
+    every other role — a neutral message. The details always go to the server log."""
+    logger.error("case database unavailable: %s: %s", redact(url), problem)
+    if details:
+        st.error(t("app.db_unreachable", url=literal(redact(url)), problem=literal(problem)), icon=":material/error:")
+        st.info(t("app.db_what_to_check", demo=DEMO_DB_URL))
+    else:
+        st.error(t("app.db_unavailable"), icon=":material/error:")
     st.stop()

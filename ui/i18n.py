@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache, partial
 from pathlib import Path
@@ -76,6 +77,8 @@ def translator() -> Callable[..., str]:
     return partial(translate, current_language())
 
 
+ZERO_WIDTH_SPACE = "\u200b"
+_AUTOLINK_BREAKS = re.compile(r"(?i)(:(?=/)|\bwww(?=\.)|@)")
 _MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:@&=\"'/%^?;,"} |
                                   {"\n": " ", "\r": " ", "\t": " "})
 
@@ -86,5 +89,9 @@ def literal(value: Any) -> str:
     character as itself), line breaks made spaces. So a URL parameter or a name from the data cannot become
     a link (`[x](http://…)`), an image that the browser fetches (`![](…)`), an autolink (`http://…`,
     `www.…`, `a@b.c`), emphasis, a heading, a formula (`$…$`) or HTML. Pass every value that came from a URL
-    or the database through this before it goes into markdown."""
-    return str(value).translate(_MARKDOWN_ESCAPES)
+    or the database through this before it goes into markdown.
+
+    Escapes alone do not stop GitHub-style autolinks: Streamlit's markdown finds `http://…`, `www.…` and
+    `a@b.c` in the text after parsing, escaped or not. A zero-width space after the `:` of `://`, after `www` and after `@` breaks the
+    pattern and shows nothing."""
+    return _AUTOLINK_BREAKS.sub(lambda m: m.group(1) + ZERO_WIDTH_SPACE, str(value)).translate(_MARKDOWN_ESCAPES)

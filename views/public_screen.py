@@ -28,7 +28,7 @@ import streamlit as st
 from data_access.scope import Scope
 from domain import periods
 from domain.settings import Settings
-from metrics import public_figures
+from metrics import public_figures, suppression
 from ui import data, keys
 from ui.components import public_map
 from ui.components import public_panels as panels
@@ -111,35 +111,76 @@ def _current_panel(options: ScreenOptions) -> str:
 # ------------------------------------------------------------------------------------------- loaders
 
 
+def published_as_of(url: str, scope: Scope, settings: Settings, now: dt.datetime) -> dt.datetime:
+    """The instant the running totals are read at: `now`, or the end of yesterday while today's count is
+    withheld (`metrics.suppression`, rule 2)."""
+    today = data_public.today_counts(url, scope, now)
+    return suppression.published_as_of(now, today["tickets"], settings.public_min_count)
+
+
+def end_of_yesterday(now: dt.datetime) -> dt.datetime:
+    return dt.datetime.combine(now.date(), dt.time.min) - dt.timedelta(seconds=1)
+
+
 def _loader(panel: str, url: str, scope: Scope, settings: Settings, now: dt.datetime):  # type: ignore[no-untyped-def]
-    """The function that reads and computes one panel's published figures at `now`."""
-    today = now.date()
-    recent = (today - dt.timedelta(days=RECENT_DAYS - 1), today)
+    """The function that reads and computes one panel's published figures at `now`.
+
+    Today's count is read at `now`; every other figure at `published_as_of` (windows that end with the day
+    of it), and the per-community closures over the 7 whole days up to the end of yesterday — the rules of
+    `metrics.suppression` that keep a withheld figure from being recovered by differencing."""
     min_count = settings.public_min_count
+
+    def as_of() -> dt.datetime:
+        return published_as_of(url, scope, settings, now)
+
+    def recent() -> tuple[dt.date, dt.date]:
+        until = as_of().date()
+        return until - dt.timedelta(days=RECENT_DAYS - 1), until
+
     if panel == "headline":
-        return lambda: public_figures.headline(data_public.headline_counts(url, scope, now), settings)
+
+        def load_headline() -> panels.HeadlineFigures:
+            at = as_of()
+            month_since = periods.month_start(now.date())
+            counts = data_public.headline_counts(url, scope, now, at)
+            return panels.HeadlineFigures(public_figures.headline(counts, settings), now.date(), month_since, max(at.date(), month_since))
+
+        return load_headline
     if panel == "map":
 
         def load_map() -> public_map.MapFigures:
+            window = recent()
             geometry = data_public.geometry(url, scope)
-            counts = data_public.cell_counts(url, scope, *recent, now)
-            return public_map.MapFigures(geometry, public_figures.cell_volumes(geometry.cells, counts, min_count), *recent)
+            counts = data_public.cell_counts(url, scope, *window, now)
+            return public_map.MapFigures(geometry, public_figures.cell_volumes(geometry.cells, counts, min_count), *window)
 
         return load_map
     if panel == "trend":
-        since = public_figures.trend_weeks(today)[0]
-        return lambda: panels.TrendFigures(
-            public_figures.weekly_trend(data_public.daily_counts(url, scope, since, today, now), today, settings), since, today
-        )
+
+        def load_trend() -> panels.TrendFigures:
+            at = as_of()
+            until = at.date()
+            since = public_figures.trend_weeks(until)[0]
+            daily = data_public.daily_counts(url, scope, since, until, at)
+            return panels.TrendFigures(public_figures.weekly_trend(daily, until, settings), since, until)
+
+        return load_trend
     if panel == "categories":
 
         def load_categories() -> panels.CategoryFigures:
-            top, left_out = public_figures.top_categories(data_public.category_counts(url, scope, *recent, now), min_count)
-            return panels.CategoryFigures(top, left_out, *recent)
+            window = recent()
+            top, left_out = public_figures.top_categories(data_public.category_counts(url, scope, *window, now), min_count)
+            return panels.CategoryFigures(top, left_out, *window)
 
         return load_categories
     if panel == "resolved":
-        return lambda: panels.ResolvedFigures(public_figures.recently_closed(data_public.recently_closed(url, scope, now), min_count), now)
+
+        def load_resolved() -> panels.ResolvedFigures:
+            until = end_of_yesterday(now)
+            closed = public_figures.recently_closed(data_public.recently_closed(url, scope, until), min_count)
+            return panels.ResolvedFigures(closed, until.date() - dt.timedelta(days=6), until.date())
+
+        return load_resolved
     raise ValueError(f"unknown panel: {panel}")
 
 
@@ -151,7 +192,7 @@ def _district(url: str, scope: Scope, now: dt.datetime) -> str | None:
 def _render_panel(panel: str, figures, now: dt.datetime, min_count: int) -> None:  # type: ignore[no-untyped-def]
     if panel == "headline":
         panels.render_panel_title("headline")
-        panels.render_headline(figures, now.date(), periods.month_start(now.date()), min_count)
+        panels.render_headline(figures, min_count)
     elif panel == "map":
         public_map.render_map(figures, min_count)
     elif panel == "trend":

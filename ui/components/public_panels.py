@@ -68,10 +68,11 @@ SCREEN_CSS = f"""
   .ps-value.ps-small {{ font-size: 60px; line-height: 1.53; }}
   .ps-hidden {{ color: {MUTED}; }}
   .ps-note {{ font-size: 22px; color: {MUTED}; margin-top: .4rem; }}
-  .ps-footer {{ display: flex; justify-content: space-between; align-items: center; gap: 2rem;
+  .ps-footer {{ display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: .4rem 2rem;
     border-top: 2px solid {BORDER}; padding-top: .5rem; margin-top: .6rem; font-size: 24px; color: {MUTED}; }}
   .ps-status {{ font-size: 28px; color: {TEXT}; white-space: nowrap; }}
   .ps-status.ps-delayed {{ color: {BG}; background: {DELAYED}; font-weight: 700; padding: .2rem .8rem; border-radius: 8px; }}
+  .ps-privacy {{ flex: 1 1 22rem; }}
   .ps-dots {{ white-space: nowrap; }}
   .ps-dots span {{ display: inline-block; margin-left: .9rem; }}
   .ps-dots .ps-on {{ color: {TEXT}; font-weight: 700; border-bottom: 3px solid {ACCENT}; }}
@@ -147,7 +148,7 @@ def render_footer(panels: Sequence[str], current: str, read_at: dt.datetime | No
         f'<span class="{"ps-on" if p == current else ""}">{_esc(t(f"public.panel.{p}"))}</span>' for p in panels
     )
     st.html(
-        f'<div class="ps-footer">{status}<span>{_esc(t("public.privacy_note", n=min_count))}</span>'
+        f'<div class="ps-footer">{status}<span class="ps-privacy">{_esc(t("public.privacy_note", n=min_count))}</span>'
         f'<span class="ps-dots">{dots}</span></div>'
     )
 
@@ -166,14 +167,22 @@ def _card(label: str, value: str, hidden: bool) -> str:
     return f'<div class="ps-card"><div class="ps-label">{_esc(label)}</div><div class="ps-value{small}">{_esc(value)}</div></div>'
 
 
-def render_headline(figures: dict[str, dict[str, Any]], today: dt.date, month_since: dt.date, min_count: int) -> None:
+@dataclass(frozen=True)
+class HeadlineFigures:
+    values: dict[str, dict[str, Any]]  # "today", "month" → published tickets and rates
+    today: dt.date
+    month_since: dt.date
+    month_until: dt.date  # yesterday while today's count is withheld (metrics.suppression, rule 2)
+
+
+def render_headline(figures: HeadlineFigures, min_count: int) -> None:
     """Two rows of cards: today, this month so far — tickets received and the three rates."""
     rows = []
     for period, heading in (
-        ("today", t("public.headline.today", date=f"{today:%Y-%m-%d}")),
-        ("month", t("public.headline.month", since=f"{month_since:%m-%d}", until=f"{today:%m-%d}")),
+        ("today", t("public.headline.today", date=f"{figures.today:%Y-%m-%d}")),
+        ("month", t("public.headline.month", since=f"{figures.month_since:%m-%d}", until=f"{figures.month_until:%m-%d}")),
     ):
-        values = figures[period]
+        values = figures.values[period]
         cards = [_card(t("public.headline.tickets"), count_text(values["tickets"], min_count), is_missing(values["tickets"]))]
         cards += [
             _card(t(f"metric.{key}.name"), rate_text(values[key]), is_missing(values[key])) for key in HEADLINE_RATES
@@ -366,22 +375,19 @@ def pack_columns(sizes: Sequence[int], columns: int) -> list[list[int]]:
 
 @dataclass(frozen=True)
 class ResolvedFigures:
-    by_community: pd.DataFrame  # street_name, community_name, closed_24h, closed_7d (published)
-    at: dt.datetime
+    by_community: pd.DataFrame  # street_name, community_name, closed_7d (published)
+    since: dt.date
+    until: dt.date  # the 7 whole days up to the end of yesterday (metrics.suppression, rule 3)
 
 
 def render_resolved(figures: ResolvedFigures, min_count: int) -> None:
-    """A block per street: its communities with tickets closed in the last 24 hours and 7 days."""
-    render_panel_title("resolved", t("public.resolved.heading", at=f"{figures.at:%m-%d %H:%M}"))
-    head = (
-        f'<tr><th>{_esc(t("public.resolved.col_community"))}</th><th>{_esc(t("public.resolved.col_24h"))}</th>'
-        f'<th>{_esc(t("public.resolved.col_7d"))}</th></tr>'
-    )
+    """A block per street: its communities with the tickets closed in the 7 days up to yesterday."""
+    render_panel_title("resolved", t("public.resolved.heading", since=f"{figures.since:%m-%d}", until=f"{figures.until:%m-%d}"))
+    head = f'<tr><th>{_esc(t("public.resolved.col_community"))}</th><th>{_esc(t("public.resolved.col_7d"))}</th></tr>'
     blocks, sizes = [], []
     for street, rows in figures.by_community.groupby("street_name", sort=False):
         body = "".join(
             f"<tr><td>{_esc(r.community_name)}</td>"
-            f'<td class="{"ps-hidden" if is_missing(r.closed_24h) else ""}">{_esc(count_text(r.closed_24h, min_count))}</td>'
             f'<td class="{"ps-hidden" if is_missing(r.closed_7d) else ""}">{_esc(count_text(r.closed_7d, min_count))}</td></tr>'
             for r in rows.itertuples(index=False)
         )

@@ -51,9 +51,9 @@ def current_time(settings: Settings) -> dt.datetime:
 
 @st.cache_resource(show_spinner=False)
 def engine_for(url: str) -> Engine:
-    """The app's engine for `url`. The app only reads tickets, so its connections share the minute's clock
+    """The app's engine for `url` (a missing SQLite file is an error, never created). The app only reads tickets, so its connections share the minute's clock
     corrections between figures and viewers (`figures.pending_corrections`)."""
-    return make_engine(url).execution_options(**figures.SHARED)
+    return make_engine(url, create=False).execution_options(**figures.SHARED)
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)

@@ -37,9 +37,15 @@ def district_names(url: str, scope: Scope) -> list[str]:
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
-def headline_counts(url: str, scope: Scope, now: dt.datetime) -> dict[str, dict[str, int]]:
+def today_counts(url: str, scope: Scope, now: dt.datetime) -> dict[str, int]:
     with engine_for(url).connect() as conn:
-        return public_queries.headline_counts(conn, scope, now=now)
+        return public_queries.period_counts(conn, scope, now.date(), now.date(), now=now)
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+def headline_counts(url: str, scope: Scope, now: dt.datetime, as_of: dt.datetime) -> dict[str, dict[str, int]]:
+    with engine_for(url).connect() as conn:
+        return public_queries.headline_counts(conn, scope, now=now, as_of=as_of)
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)

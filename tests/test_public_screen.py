@@ -72,6 +72,10 @@ def shown_panel(at: AppTest) -> str:
 # --- every panel -------------------------------------------------------------------------------------
 
 
+def test_the_panel_table_has_every_panel_of_the_rotation_in_its_order():
+    assert tuple(public_screen.PANEL_TABLE) == PANELS
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("index", range(len(PANELS)), ids=list(PANELS))
 def test_every_panel_renders(casebook_copy, index, lang):

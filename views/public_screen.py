@@ -3,6 +3,8 @@
 `render_public_screen(url, settings, now)` does all the work; it is called by the entry script
 `public_app.py` (`streamlit run public_app.py`) and can be routed from the main app (a hidden page).
 
+* Panels: PANEL_TABLE maps each panel to its loader (reads and computes the published figures) and its
+  renderer; PANELS is the rotation's order.
 * Rotation: one panel at a time (PANELS), the next every `rotate` seconds (`?rotate=15`; a malformed or
   out-of-range value falls back to DEFAULT_ROTATE_SECONDS); `?panel=map` or `?panel=1` holds one panel.
   A fragment (`st.fragment(run_every=...)`) reruns the screen body alone every tick: the panel index lives
@@ -21,7 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from functools import partial
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Sequence
 
 import streamlit as st
 
@@ -108,7 +112,7 @@ def _current_panel(options: ScreenOptions) -> str:
     return PANELS[index]
 
 
-# ------------------------------------------------------------------------------------------- loaders
+# ------------------------------------------------------------------------------------------- panels
 
 
 def published_as_of(url: str, scope: Scope, settings: Settings, now: dt.datetime) -> dt.datetime:
@@ -122,85 +126,92 @@ def end_of_yesterday(now: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(now.date(), dt.time.min) - dt.timedelta(seconds=1)
 
 
-def _loader(panel: str, url: str, scope: Scope, settings: Settings, now: dt.datetime):  # type: ignore[no-untyped-def]
-    """The function that reads and computes one panel's published figures at `now`.
+@dataclass(frozen=True)
+class PanelRead:
+    """What a panel's figures are read with: the database, the public scope, the settings and the tick's time.
 
     Today's count is read at `now`; every other figure at `published_as_of` (windows that end with the day
     of it), and the per-community closures over the 7 whole days up to the end of yesterday — the rules of
     `metrics.suppression` that keep a withheld figure from being recovered by differencing."""
-    min_count = settings.public_min_count
 
-    def as_of() -> dt.datetime:
-        return published_as_of(url, scope, settings, now)
+    url: str
+    scope: Scope
+    settings: Settings
+    now: dt.datetime
 
-    def recent() -> tuple[dt.date, dt.date]:
-        until = as_of().date()
+    @property
+    def min_count(self) -> int:
+        return self.settings.public_min_count
+
+    def as_of(self) -> dt.datetime:
+        return published_as_of(self.url, self.scope, self.settings, self.now)
+
+    def recent(self) -> tuple[dt.date, dt.date]:
+        """The last RECENT_DAYS days up to the day of `as_of`."""
+        until = self.as_of().date()
         return until - dt.timedelta(days=RECENT_DAYS - 1), until
 
-    if panel == "headline":
 
-        def load_headline() -> panels.HeadlineFigures:
-            at = as_of()
-            month_since = periods.month_start(now.date())
-            counts = data_public.headline_counts(url, scope, now, at)
-            return panels.HeadlineFigures(public_figures.headline(counts, settings), now.date(), month_since, max(at.date(), month_since))
+def load_headline(read: PanelRead) -> panels.HeadlineFigures:
+    at = read.as_of()
+    month_since = periods.month_start(read.now.date())
+    counts = data_public.headline_counts(read.url, read.scope, read.now, at)
+    return panels.HeadlineFigures(public_figures.headline(counts, read.settings), read.now.date(), month_since, max(at.date(), month_since))
 
-        return load_headline
-    if panel == "map":
 
-        def load_map() -> public_map.MapFigures:
-            window = recent()
-            geometry = data_public.geometry(url, scope)
-            counts = data_public.cell_counts(url, scope, *window, now)
-            return public_map.MapFigures(geometry, public_figures.cell_volumes(geometry.cells, counts, min_count), *window)
+def load_map(read: PanelRead) -> public_map.MapFigures:
+    window = read.recent()
+    geometry = data_public.geometry(read.url, read.scope)
+    counts = data_public.cell_counts(read.url, read.scope, *window, read.now)
+    return public_map.MapFigures(geometry, public_figures.cell_volumes(geometry.cells, counts, read.min_count), *window)
 
-        return load_map
-    if panel == "trend":
 
-        def load_trend() -> panels.TrendFigures:
-            at = as_of()
-            until = at.date()
-            since = public_figures.trend_weeks(until)[0]
-            daily = data_public.daily_counts(url, scope, since, until, at)
-            return panels.TrendFigures(public_figures.weekly_trend(daily, until, settings), since, until)
+def load_trend(read: PanelRead) -> panels.TrendFigures:
+    at = read.as_of()
+    until = at.date()
+    since = public_figures.trend_weeks(until)[0]
+    daily = data_public.daily_counts(read.url, read.scope, since, until, at)
+    return panels.TrendFigures(public_figures.weekly_trend(daily, until, read.settings), since, until)
 
-        return load_trend
-    if panel == "categories":
 
-        def load_categories() -> panels.CategoryFigures:
-            window = recent()
-            top, left_out = public_figures.top_categories(data_public.category_counts(url, scope, *window, now), min_count)
-            return panels.CategoryFigures(top, left_out, *window)
+def load_categories(read: PanelRead) -> panels.CategoryFigures:
+    window = read.recent()
+    top, left_out = public_figures.top_categories(data_public.category_counts(read.url, read.scope, *window, read.now), read.min_count)
+    return panels.CategoryFigures(top, left_out, *window)
 
-        return load_categories
-    if panel == "resolved":
 
-        def load_resolved() -> panels.ResolvedFigures:
-            until = end_of_yesterday(now)
-            closed = public_figures.recently_closed(data_public.recently_closed(url, scope, until), min_count)
-            return panels.ResolvedFigures(closed, until.date() - dt.timedelta(days=6), until.date())
+def load_resolved(read: PanelRead) -> panels.ResolvedFigures:
+    until = end_of_yesterday(read.now)
+    closed = public_figures.recently_closed(data_public.recently_closed(read.url, read.scope, until), read.min_count)
+    return panels.ResolvedFigures(closed, until.date() - dt.timedelta(days=6), until.date())
 
-        return load_resolved
-    raise ValueError(f"unknown panel: {panel}")
+
+def render_headline(figures: panels.HeadlineFigures, min_count: int) -> None:
+    panels.render_panel_title("headline")
+    panels.render_headline(figures, min_count)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of the rotation: how its published figures are read, and how they are drawn."""
+
+    load: Callable[[PanelRead], Any]
+    render: Callable[[Any, int], None]  # (figures, settings.public_min_count)
+
+
+# Every panel, in the order of the rotation (PANELS).
+PANEL_TABLE: Mapping[str, Panel] = MappingProxyType({
+    "headline": Panel(load_headline, render_headline),
+    "map": Panel(load_map, public_map.render_map),
+    "trend": Panel(load_trend, panels.render_trend),
+    "categories": Panel(load_categories, panels.render_categories),
+    "resolved": Panel(load_resolved, panels.render_resolved),
+})
 
 
 def _district(url: str, scope: Scope, now: dt.datetime) -> str | None:
     loaded = data_public.load_panel(url, "district", lambda: "、".join(data_public.district_names(url, scope)), now)
     return loaded.figures if loaded is not None and loaded.figures else None
-
-
-def _render_panel(panel: str, figures, now: dt.datetime, min_count: int) -> None:  # type: ignore[no-untyped-def]
-    if panel == "headline":
-        panels.render_panel_title("headline")
-        panels.render_headline(figures, min_count)
-    elif panel == "map":
-        public_map.render_map(figures, min_count)
-    elif panel == "trend":
-        panels.render_trend(figures, min_count)
-    elif panel == "categories":
-        panels.render_categories(figures, min_count)
-    else:
-        panels.render_resolved(figures, min_count)
 
 
 # ------------------------------------------------------------------------------------------- screen
@@ -224,12 +235,13 @@ def render_public_screen(url: str, settings: Settings, now: dt.datetime) -> None
         tick_now = first_draw.pop("now", None) or data.current_time(settings)
         panel = _current_panel(options)
         panels.render_header(_district(url, scope, tick_now), tick_now)
-        loaded = data_public.load_panel(url, panel, _loader(panel, url, scope, settings, tick_now), tick_now)
+        shown = PANEL_TABLE[panel]
+        loaded = data_public.load_panel(url, panel, partial(shown.load, PanelRead(url, scope, settings, tick_now)), tick_now)
         if loaded is None:
             panels.render_panel_title(panel)
             panels.render_message(t("public.unavailable"))
         else:
-            _render_panel(panel, loaded.figures, loaded.read_at, settings.public_min_count)
+            shown.render(loaded.figures, settings.public_min_count)
         panels.render_footer(
             PANELS, panel, loaded.read_at if loaded else None, loaded.delayed if loaded else True, settings.public_min_count
         )

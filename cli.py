@@ -229,7 +229,7 @@ def headline_metrics(conn, scope: Scope, flt: TicketFilter, now: dt.datetime, se
     counts = queries.rate_counts_for(conn, scope, flt, now=now)
     median = queries.median_seconds_to_close(conn, scope, flt)
     result: dict[str, Any] = rates.headline_measures(counts, median, settings)
-    # From the rollups the median is read from a duration histogram: within 1 % or 0.5 h of the exact one.
+    # From the rollups the median is read from a duration histogram: within 1 % + 0.5 h of the exact one.
     result["median_approximate"] = figures.rollups_in_use(conn)
     result["closed"] = counts["closed"]
     result["callbacks_answered"] = counts["callbacks_answered"]

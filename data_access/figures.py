@@ -16,7 +16,7 @@ grid_cell_id, category, channel}. One statement, the UNION ALL of up to four par
 
 One statement, so it reads one consistent snapshot on every database. `sum_histogram` does the same for
 the duration histograms (no correction: durations do not move with the clock), and `stage_medians` reads
-medians from them — within 1 % or 0.5 h of the exact value (`metrics.durations`).
+medians from them — within 1 % + 0.5 h of the exact value (`metrics.durations`).
 
 Without built, current rollups (`rollups.state`), or on a connection with `execution_options(**RAW)` (the
 reference for `cli.py rollup --verify` and the tests), everything is computed from the tickets, medians
@@ -410,7 +410,7 @@ def sum_histogram(conn: Connection, scope: Scope, flt: TicketFilter, stages: Seq
 def stage_medians(conn: Connection, scope: Scope, flt: TicketFilter, stages: Sequence[str] = tm.STAGE_TIMES) -> pd.DataFrame:
     """stage, n, median_seconds (NaN when n is 0), approximate: the median duration of each stage.
 
-    From the duration histograms (approximate=True: within 1 % or 0.5 h of the exact median, see
+    From the duration histograms (approximate=True: within 1 % + 0.5 h of the exact median, see
     `metrics.durations`) when the rollups are in use; else exactly, with `sql.exact_median`.
     """
     rows = []

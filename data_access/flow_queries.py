@@ -87,7 +87,7 @@ def stage_median_seconds(conn: Connection, scope: Scope, flt: TicketFilter = ALL
     ticket never signed for), closed (受理→办结, closed tickets), callback (办结→回访, closed tickets with an
     answered callback). Columns: stage, n (durations used), reversed (tickets whose second time lies before
     the first — a data error, left out, like `queries.closed_before_received`), median_seconds (NaN when n
-    is 0), approximate (True: read from the duration histograms, within 1 % or 0.5 h of the exact median —
+    is 0), approximate (True: read from the duration histograms, within 1 % + 0.5 h of the exact median —
     see `figures.stage_medians`).
     """
     medians = figures.stage_medians(conn, scope, flt, STAGE_TIMES)

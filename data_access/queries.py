@@ -169,7 +169,7 @@ def median_seconds_to_close(conn: Connection, scope: Scope, flt: TicketFilter = 
     """Median of closed_at − received_at in seconds over closed tickets; None when there are none.
 
     From the duration histograms when the rollups are in use (`figures.rollups_in_use`) — then within 1 %
-    or 0.5 h of the exact value (`metrics.durations`) — else exact. A ticket closed before it was received
+    + 0.5 h of the exact value (`metrics.durations`) — else exact. A ticket closed before it was received
     is a data error and is left out (see `closed_before_received`)."""
     row = figures.stage_medians(conn, scope, flt, ("closed",)).iloc[0]
     return None if pd.isna(row["median_seconds"]) else float(row["median_seconds"])

@@ -140,7 +140,7 @@ def compare_medians(engine: Engine, case: Case) -> list[str]:
         elif e["n"] and not durations.within_bound(float(f["median_seconds"]), float(e["median_seconds"])):
             found.append(
                 f"{case.describe()}: median {f['stage']}: histogram {f['median_seconds']:.0f} s, exact {e['median_seconds']:.0f} s "
-                f"(outside 1 % / 0.5 h)"
+                f"(outside 1 % + 0.5 h)"
             )
     return found
 

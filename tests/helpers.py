@@ -178,7 +178,7 @@ def write_casebook(engine) -> None:
 
 
 def median_matches(conn, got: float | None, exact: float | None) -> bool:
-    """The hand-worked exact median, exactly from the tickets; within the stated bound (1 % or 0.5 h,
+    """The hand-worked exact median, exactly from the tickets; within the stated bound (1 % + 0.5 h,
     `metrics.durations`) from the rollups' duration histograms."""
     if got is None or exact is None:
         return got is None and exact is None

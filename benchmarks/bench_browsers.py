@@ -67,7 +67,7 @@ def ensure_accounts(url: str) -> None:
             account = find_account(conn, username)
             if account is None:
                 raise RuntimeError(f"no account {username!r}: the benchmark needs a sample database")
-            set_password(conn, account.id, BENCH_PASSWORD)
+            set_password(conn, account.id, BENCH_PASSWORD, now=local_now())
     engine.dispose()
 
 

@@ -26,8 +26,12 @@ from sqlalchemy.exc import IntegrityError
 from data_access.schema import Account as AccountModel
 from data_access.schema import District, Street
 from data_access.scope import Scope
+from data_access.sessions import revoke_account_sessions
 from domain.auth_policy import (
     BCRYPT_MAX_BYTES,
+    END_ACCOUNT_INACTIVE,
+    END_PASSWORD_CHANGED,
+    END_ROLE_CHANGED,
     ROLE_ADMIN,
     ROLE_SECRETARY,
     ROLE_SUPERVISOR,
@@ -308,27 +312,37 @@ def _keep_an_admin(conn: Connection, account_id: int) -> None:
         raise AccountError("last_admin", "this is the last active administrator")
 
 
-def set_active(conn: Connection, account_id: int, active: bool) -> None:
-    """Deactivate (or reactivate) an account; the last active administrator cannot be deactivated."""
+def set_active(conn: Connection, account_id: int, active: bool, *, now: dt.datetime) -> None:
+    """Deactivate (or reactivate) an account; the last active administrator cannot be deactivated.
+    Deactivating ends every session of the account (its cookies sign nobody in any more)."""
     if not active:
         _keep_an_admin(conn, account_id)
+        revoke_account_sessions(conn, account_id, now, END_ACCOUNT_INACTIVE)
     conn.execute(update(A).where(A.c.id == account_id).values(active=active))
 
 
-def set_password(conn: Connection, account_id: int, password: str) -> None:
-    """Replace an account's password; clears its failed attempts and lock."""
+def set_password(conn: Connection, account_id: int, password: str, *, now: dt.datetime) -> None:
+    """Replace an account's password; clears its failed attempts and lock, and ends every session of the
+    account (whoever knew the old password is signed out everywhere)."""
     hashed = hash_password(password)
     conn.execute(
         update(A).where(A.c.id == account_id).values(password_hash=hashed, failed_attempts=0, first_failed_at=None, locked_until=None)
     )
+    revoke_account_sessions(conn, account_id, now, END_PASSWORD_CHANGED)
 
 
-def set_role(conn: Connection, account_id: int, role: str, *, district_id: int | None = None, street_id: int | None = None) -> None:
-    """Change an account's role and what it is bound to; the last active administrator keeps the role."""
+def set_role(
+    conn: Connection, account_id: int, role: str, *, now: dt.datetime, district_id: int | None = None, street_id: int | None = None
+) -> None:
+    """Change an account's role and what it is bound to; the last active administrator keeps the role. A
+    real change ends every session of the account: it signs in again under the new role."""
     _check_binding(conn, role, district_id, street_id)
     if role != ROLE_ADMIN:
         _keep_an_admin(conn, account_id)
+    before = conn.execute(select(A.c.role, A.c.district_id, A.c.street_id).where(A.c.id == account_id)).first()
     conn.execute(update(A).where(A.c.id == account_id).values(role=role, district_id=district_id, street_id=street_id))
+    if before is not None and tuple(before) != (role, district_id, street_id):
+        revoke_account_sessions(conn, account_id, now, END_ROLE_CHANGED)
 
 
 def resolve_street(conn: Connection, name_or_code: str) -> int | None:

@@ -309,6 +309,28 @@ class Account(Base):
     last_sign_in_at: Mapped[Optional[stamp]]
 
 
+class AuthSession(Base):
+    """A sign-in that outlives the browser tab: the browser keeps a random token in a cookie, this row keeps
+    only the token's SHA-256 (`token_hash`), so a copy of the table signs nobody in.
+
+    A session is valid while `revoked_at` is empty and neither limit of `auth_policy.session_expiry` has
+    passed: idle since `last_seen_at` (written at most once a minute), or too long since `created_at` (the
+    sign-in; for the identity provider its `auth_time`). `end_reason` says why it ended: signed_out,
+    account_inactive, password_changed, role_changed, expired_idle, expired_absolute
+    (data_access.sessions, which writes every row).
+    """
+
+    __tablename__ = "auth_session"
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(IdType, ForeignKey("account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    method: Mapped[short]  # "password" | "oidc"
+    created_at: Mapped[stamp]
+    last_seen_at: Mapped[stamp]
+    revoked_at: Mapped[Optional[stamp]]
+    end_reason: Mapped[Optional[str]] = mapped_column(String(32))
+
+
 # --- rollups (data_access.rollups) -------------------------------------------------------------------
 #
 # Pre-aggregated figures, so that a page reads a few thousand rows instead of millions of tickets. Each

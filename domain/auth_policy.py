@@ -134,6 +134,29 @@ def session_expiry(
     return None
 
 
+# A session's last page run is written to the database at most this often, so that clicking through the
+# dashboard does not write on every click; the idle limit is therefore exact to within this interval.
+ACTIVITY_WRITE_INTERVAL = dt.timedelta(minutes=1)
+
+# Why a stored session ended (auth_session.end_reason); each is also the sign-in page's notice.
+END_SIGNED_OUT = "signed_out"
+END_ACCOUNT_INACTIVE = "account_inactive"
+END_PASSWORD_CHANGED = "password_changed"
+END_ROLE_CHANGED = "role_changed"
+
+
+def activity_due(last_seen_at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a page run at `now` should be written as the session's last activity."""
+    return now - last_seen_at >= ACTIVITY_WRITE_INTERVAL
+
+
+def seconds_left(signed_in_at: dt.datetime, now: dt.datetime, settings: Settings) -> int:
+    """Seconds until a session signed in at `signed_in_at` reaches its absolute limit (0 once past it): the
+    cookie's lifetime, so the browser forgets the token when the server would refuse it anyway."""
+    left = signed_in_at + dt.timedelta(hours=settings.session_max_hours) - now
+    return max(0, int(left.total_seconds()))
+
+
 # --- passwords ---------------------------------------------------------------------------------------
 
 # NIST SP 800-63B: user-chosen secrets of at least 8 characters, no composition rules.

@@ -90,7 +90,7 @@ def test_a_failed_sign_in(conn, username, password, status):
 
 def test_an_inactive_account_is_refused_like_a_wrong_password(conn):
     account = add(conn, "zhang")
-    accounts.set_active(conn, account.id, False)
+    accounts.set_active(conn, account.id, False, now=NOW)
     assert sign_in(conn, "zhang", PASSWORD).status == "invalid"
 
 
@@ -122,7 +122,7 @@ def test_resetting_the_password_lifts_the_lock(conn):
     account = add(conn, "zhang")
     for i in range(5):
         sign_in(conn, "zhang", "wrong password", minutes=i)
-    accounts.set_password(conn, account.id, "a new password")
+    accounts.set_password(conn, account.id, "a new password", now=NOW)
     assert sign_in(conn, "zhang", "a new password", minutes=6).status == "ok"
 
 
@@ -226,19 +226,19 @@ def test_create_account_refuses(conn, kw, code):
 def test_the_last_active_administrator_stays(conn):
     admin = add(conn, "root", role="admin")
     with pytest.raises(AccountError, match="last active administrator"):
-        accounts.set_active(conn, admin.id, False)
+        accounts.set_active(conn, admin.id, False, now=NOW)
     with pytest.raises(AccountError, match="last active administrator"):
-        accounts.set_role(conn, admin.id, "supervisor")
+        accounts.set_role(conn, admin.id, "supervisor", now=NOW)
     second = add(conn, "root2", role="admin")
-    accounts.set_active(conn, admin.id, False)
+    accounts.set_active(conn, admin.id, False, now=NOW)
     assert not accounts.get_account(conn, admin.id).active
     with pytest.raises(AccountError):
-        accounts.set_role(conn, second.id, "secretary", street_id=1)
+        accounts.set_role(conn, second.id, "secretary", now=NOW, street_id=1)
 
 
 def test_set_role_binds_a_secretary_to_a_street(conn):
     account = add(conn, "zhang")
-    accounts.set_role(conn, account.id, "secretary", street_id=2)
+    accounts.set_role(conn, account.id, "secretary", now=NOW, street_id=2)
     changed = accounts.get_account(conn, account.id)
     assert (changed.role, changed.street_id, changed.district_id) == ("secretary", 2, None)
     assert accounts.viewer_scope(conn, changed) == Scope.streets([2])

@@ -10,6 +10,7 @@ from domain.auth_policy import (
     Account,
     Attempts,
     Permissions,
+    activity_due,
     after_failure,
     binding_problem,
     identity_signed_in_at,
@@ -18,6 +19,7 @@ from domain.auth_policy import (
     match_identity,
     password_problem,
     permissions_for,
+    seconds_left,
     session_expiry,
 )
 from domain.settings import DEFAULT_SETTINGS, settings_from_mapping
@@ -128,6 +130,22 @@ def test_is_locked(attempts, minute, locked):
 )
 def test_session_expiry(signed_in, last_seen, now, expiry):
     assert session_expiry(at(signed_in), at(last_seen), at(now), DEFAULT_SETTINGS) == expiry
+
+
+@pytest.mark.parametrize(
+    "last_seen, now, due", [(0, 0.5, False), (0, 59 / 60, False), (0, 1, True), (0, 30, True)],
+    ids=["30-s", "59-s", "1-min", "30-min"],
+)
+def test_activity_is_written_at_most_once_a_minute(last_seen, now, due):
+    assert activity_due(at(last_seen), at(now)) is due
+
+
+@pytest.mark.parametrize(
+    "signed_in, now, left", [(0, 0, 12 * 3600), (0, 60, 11 * 3600), (0, 720, 0), (0, 800, 0)],
+    ids=["fresh", "after-1-h", "at-the-limit", "past-it"],
+)
+def test_the_cookie_lives_until_the_absolute_limit(signed_in, now, left):
+    assert seconds_left(at(signed_in), at(now), DEFAULT_SETTINGS) == left
 
 
 # --- passwords -----------------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ with change_tab:
         if st.form_submit_button(t("accounts.role_submit")):
             apply(
                 lambda conn: accounts.set_role(
-                    conn, picked, new_role, district_id=None if new_role == ROLE_SECRETARY else district,
+                    conn, picked, new_role, now=auth_now(ctx.settings), district_id=None if new_role == ROLE_SECRETARY else district,
                     street_id=new_street if new_role == ROLE_SECRETARY else None,
                 ),
                 t("accounts.done_role", username=name),
@@ -128,12 +128,12 @@ with change_tab:
         st.markdown(f"**{t('accounts.password_heading')}**")
         new_password = st.text_input(t("accounts.new_password"), type="password", key=keys.ACCOUNTS_NEW_PASSWORD, help=t("accounts.password_help"))
         if st.form_submit_button(t("accounts.password_submit")):
-            apply(lambda conn: accounts.set_password(conn, picked, new_password), t("accounts.done_password", username=name))
+            apply(lambda conn: accounts.set_password(conn, picked, new_password, now=auth_now(ctx.settings)), t("accounts.done_password", username=name))
     with status_column:
         st.markdown(f"**{t('accounts.status_heading')}**")
         active = bool(row["active"])
         if st.button(t("accounts.deactivate" if active else "accounts.activate"), key=keys.ACCOUNTS_TOGGLE_ACTIVE):
             apply(
-                lambda conn: accounts.set_active(conn, picked, not active),
+                lambda conn: accounts.set_active(conn, picked, not active, now=auth_now(ctx.settings)),
                 t("accounts.done_deactivated" if active else "accounts.done_activated", username=name),
             )

@@ -71,7 +71,7 @@ else:
     now = data.current_time(settings)
     ctx = render_filter_bar(url, viewer.scope, settings, now)
     st.session_state[keys.CONTEXT] = ctx
-    auth.render_account_box(viewer, ctx.street_name(ctx.streets["code"].iloc[0]) if len(ctx.streets) == 1 else None)
+    auth.render_account_box(url, settings, viewer, ctx.street_name(ctx.streets["code"].iloc[0]) if len(ctx.streets) == 1 else None)
     page.run()
     # Every page's last line (a page that stops early, st.stop(), does not get it).
     st.caption(t("app.data_read_at", at=ctx.now.strftime("%Y-%m-%d %H:%M")))

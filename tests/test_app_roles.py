@@ -16,14 +16,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
+from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from data_access import accounts
+from data_access import accounts, sessions
 from data_access.engine import make_engine
+from data_access.schema import AuthSession
 from domain.clock import local_now
 from domain.settings import DEFAULT_SETTINGS
 from helpers import APP, NOW
-from ui import keys
+from ui import keys, session_cookie
 
 PASSWORD = "correct horse battery"
 STREET_LABELS = {"": "全部街道", "S1": "东湖街道", "S2": "西苑街道"}
@@ -283,43 +285,166 @@ def test_sign_out(app_db):
     assert keys.AUTH_ACCOUNT_ID not in at.session_state and keys.FILTERS_SEEDED not in at.session_state
 
 
+def test_sign_out_revokes_the_stored_session(app_db):
+    at = signed_in("supervisor")
+    hashed = at.session_state[keys.AUTH_TOKEN_HASH]
+    at.sidebar.button(key=keys.SIGN_OUT).click().run()
+    stored = stored_session(app_db, hashed)
+    assert stored.revoked_at is not None and stored.end_reason == "signed_out"
+
+
+def stored_session(url: str, hashed: str) -> sessions.StoredSession:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        found = sessions.find_session(conn, hashed)
+    engine.dispose()
+    assert found is not None
+    return found
+
+
+def age_session(url: str, hashed: str, **ago: dt.timedelta) -> None:
+    """Move the stored session's sign-in (`created`) or last activity (`last_seen`) back by `ago`."""
+    now = local_now(DEFAULT_SETTINGS.timezone)
+    values = {f"{column}_at": now - delta for column, delta in ago.items()}
+    change(url, lambda conn: conn.execute(update(AuthSession.__table__).where(AuthSession.__table__.c.token_hash == hashed).values(**values)))
+
+
 @pytest.mark.parametrize(
-    "key, age, notice",
+    "column, age, notice",
     [
-        (keys.AUTH_LAST_SEEN, dt.timedelta(minutes=DEFAULT_SETTINGS.session_idle_minutes, seconds=1), "长时间未操作"),
-        (keys.AUTH_SIGNED_IN_AT, dt.timedelta(hours=DEFAULT_SETTINGS.session_max_hours, seconds=1), "最长时限"),
+        ("last_seen", dt.timedelta(minutes=DEFAULT_SETTINGS.session_idle_minutes, seconds=1), "长时间未操作"),
+        ("created", dt.timedelta(hours=DEFAULT_SETTINGS.session_max_hours, seconds=1), "最长时限"),
     ],
     ids=["idle", "absolute"],
 )
-def test_an_expired_session_asks_to_sign_in_again(app_db, key, age, notice):
+def test_an_expired_session_asks_to_sign_in_again(app_db, column, age, notice):
     at = signed_in("supervisor")
-    at.session_state[key] = local_now(DEFAULT_SETTINGS.timezone) - age
+    hashed = at.session_state[keys.AUTH_TOKEN_HASH]
+    age_session(app_db, hashed, **{column: age})
     at.run()
     assert on_sign_in_page(at)
     assert notice in at.info[0].value
+    assert stored_session(app_db, hashed).end_reason == f"expired_{'idle' if column == 'last_seen' else 'absolute'}"
 
 
-def test_a_session_in_use_does_not_expire(app_db):
+def test_a_session_in_use_does_not_expire_and_notes_its_activity(app_db):
     at = signed_in("supervisor")
-    at.session_state[keys.AUTH_LAST_SEEN] = local_now(DEFAULT_SETTINGS.timezone) - dt.timedelta(minutes=29)
+    hashed = at.session_state[keys.AUTH_TOKEN_HASH]
+    age_session(app_db, hashed, last_seen=dt.timedelta(minutes=29))
     at.run()
     assert tickets(at) == "9"
+    assert local_now(DEFAULT_SETTINGS.timezone) - stored_session(app_db, hashed).last_seen_at < dt.timedelta(minutes=1)
+
+
+def test_activity_is_not_written_on_every_click(app_db):
+    at = signed_in("supervisor")
+    hashed = at.session_state[keys.AUTH_TOKEN_HASH]
+    age_session(app_db, hashed, last_seen=dt.timedelta(seconds=20))
+    before = stored_session(app_db, hashed).last_seen_at
+    at.run()
+    assert stored_session(app_db, hashed).last_seen_at == before
 
 
 def test_a_deactivated_account_is_signed_out_at_the_next_click(app_db):
     at = signed_in("donghu")
-    change(app_db, lambda conn: accounts.set_active(conn, accounts.find_account(conn, "donghu").id, False))
+    change(app_db, lambda conn: accounts.set_active(conn, accounts.find_account(conn, "donghu").id, False, now=NOW))
     at.run()
     assert on_sign_in_page(at) and "停用" in at.info[0].value
 
 
-def test_a_role_change_applies_at_the_next_click(app_db):
+def test_a_role_change_signs_the_account_out_and_the_new_role_applies_at_sign_in(app_db):
     at = signed_in("supervisor")
     assert tickets(at) == "9"
-    change(app_db, lambda conn: accounts.set_role(conn, accounts.find_account(conn, "supervisor").id, "secretary", street_id=1))
+    change(app_db, lambda conn: accounts.set_role(conn, accounts.find_account(conn, "supervisor").id, "secretary", now=NOW, street_id=1))
     at.run()
+    assert on_sign_in_page(at) and "角色或所属街道已变更" in at.info[0].value
+    at = signed_in("supervisor")
     assert tickets(at) == "4"
     assert at.sidebar.selectbox(key=keys.F_STREET).options == ["全部街道", "东湖街道"]
+
+
+def test_a_password_reset_signs_the_account_out(app_db):
+    at = signed_in("donghu")
+    change(app_db, lambda conn: accounts.set_password(conn, accounts.find_account(conn, "donghu").id, "a brand new password", now=NOW))
+    at.run()
+    assert on_sign_in_page(at) and "密码已重置" in at.info[0].value
+
+
+# --- the session cookie (a reload, a new tab) ------------------------------------------------------------
+# AppTest cannot send cookies (st.context.cookies comes from the browser's connection), so these tests stand
+# in for the browser at the one function that reads it; tests/test_browser_session.py does it for real.
+
+
+def issued_token(url: str, username: str, **ago: dt.timedelta) -> str:
+    """A session of `username` as a sign-in in another tab would have stored it; its token."""
+    engine = make_engine(url)
+    now = local_now(DEFAULT_SETTINGS.timezone)
+    with engine.begin() as conn:
+        account = accounts.find_account(conn, username)
+        token = sessions.start_session(conn, account.id, method="password", signed_in_at=now, now=now, settings=DEFAULT_SETTINGS)
+    engine.dispose()
+    if ago:
+        age_session(url, sessions.token_hash(token), **ago)
+    return token
+
+
+def with_cookie(monkeypatch, token: str | None) -> None:
+    monkeypatch.setattr(session_cookie, "browser_token", lambda: token)
+
+
+def test_the_sign_in_asks_the_browser_to_keep_the_token(app_db):
+    at = signed_in("donghu")
+    write = at.session_state[keys.AUTH_COOKIE_WRITE]
+    assert sessions.token_hash(write.value) == at.session_state[keys.AUTH_TOKEN_HASH]
+    assert write.max_age == DEFAULT_SETTINGS.session_max_hours * 3600
+    assert write.value not in [v for v in at.session_state.values() if isinstance(v, str)]  # only the hash, and the pending write
+
+
+def test_a_valid_cookie_opens_the_shared_filtered_link_signed_in(app_db, monkeypatch):
+    with_cookie(monkeypatch, issued_token(app_db, "supervisor"))
+    at = open_app(street="S2")
+    assert not at.exception and not on_sign_in_page(at)
+    assert at.sidebar.selectbox(key=keys.F_STREET).value == "S2" and tickets(at) == "5"
+    assert keys.AUTH_COOKIE_WRITE not in at.session_state  # nothing to write: the browser has it
+
+
+def _never_issued(url: str, token: str) -> str:
+    return "x" * 43
+
+
+def _signed_out(url: str, token: str) -> str:
+    change(url, lambda c: sessions.revoke_session(c, sessions.find_session(c, sessions.token_hash(token)).id, NOW, "signed_out"))
+    return token
+
+
+def _deactivated(url: str, token: str) -> str:
+    change(url, lambda c: accounts.set_active(c, accounts.find_account(c, "donghu").id, False, now=NOW))
+    return token
+
+
+def _password_reset(url: str, token: str) -> str:
+    change(url, lambda c: accounts.set_password(c, accounts.find_account(c, "donghu").id, "a brand new password", now=NOW))
+    return token
+
+
+def _idle(url: str, token: str) -> str:
+    age_session(url, sessions.token_hash(token), last_seen=dt.timedelta(minutes=DEFAULT_SETTINGS.session_idle_minutes + 1))
+    return token
+
+
+@pytest.mark.parametrize(
+    "spoil, notice",
+    [(_never_issued, None), (_signed_out, None), (_deactivated, "停用"), (_password_reset, "密码已重置"), (_idle, "长时间未操作")],
+    ids=["never-issued", "signed-out", "deactivated", "password-reset", "idle"],
+)
+def test_a_cookie_that_no_longer_counts_shows_the_sign_in_form_and_is_dropped(app_db, monkeypatch, spoil, notice):
+    with_cookie(monkeypatch, spoil(app_db, issued_token(app_db, "donghu")))
+    at = open_app()
+    assert not at.exception and on_sign_in_page(at)
+    assert at.session_state[keys.AUTH_COOKIE_WRITE].value == ""  # the browser is told to forget it
+    assert (notice in at.info[0].value) if notice else not at.info
+    at = submit(at, "xiyuan", PASSWORD)  # another account signs in in this tab: the old cookie is not tried again
+    assert at.session_state[keys.AUTH_COOKIE_WRITE].value and tickets(at) == "5"
 
 
 # --- failed sign-ins ---------------------------------------------------------------------------------

@@ -18,18 +18,31 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Callable
 
 import streamlit as st
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 from streamlit.errors import StreamlitAuthError
 
-from data_access import accounts
+from data_access import accounts, sessions
 from data_access.engine import is_demo_url, is_lock_wait
 from data_access.scope import Scope
-from domain.auth_policy import Account, Attempts, Permissions, after_failure, identity_signed_in_at, is_locked, session_expiry
+from domain.auth_policy import (
+    END_ACCOUNT_INACTIVE,
+    END_SIGNED_OUT,
+    Account,
+    Attempts,
+    Permissions,
+    activity_due,
+    after_failure,
+    identity_signed_in_at,
+    is_locked,
+    seconds_left,
+)
 from domain.clock import local_now
 from domain.settings import Settings
-from ui import keys
+from ui import keys, session_cookie
 from ui.data import engine_for
 from ui.i18n import LANGUAGES, literal, t
 
@@ -87,30 +100,81 @@ def last_known_role() -> str | None:
 
 
 def signed_in_viewer(url: str, settings: Settings) -> Viewer | None:
-    """The signed-in viewer, or None (then the router shows `render_sign_in`). Ends an expired session."""
+    """The signed-in viewer, or None (then the router shows `render_sign_in`).
+
+    The session is this tab's (a sign-in here), else the one whose token the browser sent in its cookie (a
+    reload, a new tab), else a new one from the identity provider. It is checked in the database on every
+    run — not revoked, within both limits, account active — and an invalid one is ended here."""
     test_account = _test_account()
     if test_account is not None:
         with engine_for(url).connect() as conn:
             return _remember(test_account, accounts.viewer_scope(conn, test_account))
     now = auth_now(settings)
-    account_id = st.session_state.get(keys.AUTH_ACCOUNT_ID)
-    if account_id is None and oidc_configured() and st.user.get("is_logged_in"):
-        account_id = _sign_in_with_identity(url, settings, now)
-    if account_id is None:
-        return None
-    expired = session_expiry(st.session_state[keys.AUTH_SIGNED_IN_AT], st.session_state[keys.AUTH_LAST_SEEN], now, settings)
-    if expired:
-        end_session(f"expired_{expired}")
+    hashed = st.session_state.get(keys.AUTH_TOKEN_HASH)
+    from_cookie = False
+    if hashed is None:
+        token = session_cookie.browser_token()
+        if token is not None and sessions.token_hash(token) != st.session_state.get(keys.AUTH_STALE_TOKEN):
+            hashed, from_cookie = sessions.token_hash(token), True
+    if hashed is None and oidc_configured() and st.user.get("is_logged_in"):
+        hashed = _sign_in_with_identity(url, settings, now)
+    if hashed is None:
         return None
     with engine_for(url).connect() as conn:
-        account = accounts.get_account(conn, account_id)
+        stored = sessions.find_session(conn, hashed)
+        account = accounts.get_account(conn, stored.account_id) if stored is not None else None
         scope = accounts.viewer_scope(conn, account) if account is not None and account.active else None
-    if account is None or scope is None:
-        end_session("account_inactive")
+    ended = _why_ended(stored, account, scope, now, settings)
+    if ended is not None:
+        if stored is not None and stored.revoked_at is None:
+            _write_quietly(url, lambda conn: sessions.revoke_session(conn, stored.id, now, ended))
+        if from_cookie:
+            # A cookie from an earlier sign-in that no longer counts: forget it, and say why unless the user
+            # signed out themselves or the token is unknown.
+            st.session_state[keys.AUTH_STALE_TOKEN] = hashed
+            session_cookie.request_expire()
+            if ended not in (END_SIGNED_OUT, _UNKNOWN):
+                st.session_state[keys.AUTH_NOTICE] = ended
+        else:
+            end_session("session_ended" if ended == _UNKNOWN else ended)
         return None
-    st.session_state[keys.AUTH_LAST_SEEN] = now
+    assert stored is not None and account is not None and scope is not None
+    if from_cookie:
+        _start_session(account, stored.method, hashed)
+    if activity_due(stored.last_seen_at, now):
+        _write_quietly(url, lambda conn: sessions.record_activity(conn, stored.id, now))
     st.session_state[keys.AUTH_ROLE] = account.role
     return _remember(account, scope)
+
+
+_UNKNOWN = "unknown"  # a token that was never issued (or was pruned): no notice
+
+
+def _why_ended(
+    stored: sessions.StoredSession | None, account: Account | None, scope: Scope | None, now: dt.datetime, settings: Settings
+) -> str | None:
+    """Why a session does not sign anyone in at `now` (a notice code), or None while it is valid."""
+    if stored is None:
+        return _UNKNOWN
+    if stored.revoked_at is not None:
+        return stored.end_reason or END_SIGNED_OUT
+    if account is None or scope is None:
+        return END_ACCOUNT_INACTIVE
+    expired = stored.expiry(now, settings)
+    return f"expired_{expired}" if expired else None
+
+
+def _write_quietly(url: str, write: Callable[[Connection], object]) -> None:
+    """A bookkeeping write (last activity, revoking an ended session) that must not hold up the page: when
+    another writer holds the database past the busy timeout (a long import on SQLite), it is skipped and
+    logged — the next run writes it."""
+    try:
+        with engine_for(url).begin() as conn:
+            write(conn)
+    except OperationalError as exc:
+        if not is_lock_wait(exc):
+            raise
+        logger.warning("session bookkeeping skipped, database locked: %s", exc.orig)
 
 
 def _test_account() -> Account | None:
@@ -130,38 +194,67 @@ def _remember(account: Account, scope: Scope) -> Viewer:
     return viewer
 
 
-def _start_session(account: Account, method: str, signed_in_at: dt.datetime, now: dt.datetime) -> None:
+def _start_session(account: Account, method: str, hashed: str) -> None:
     st.session_state[keys.AUTH_ACCOUNT_ID] = account.id
     st.session_state[keys.AUTH_ROLE] = account.role
     st.session_state[keys.AUTH_METHOD] = method
-    st.session_state[keys.AUTH_SIGNED_IN_AT] = signed_in_at
-    st.session_state[keys.AUTH_LAST_SEEN] = now
+    st.session_state[keys.AUTH_TOKEN_HASH] = hashed
     st.session_state.pop(keys.AUTH_SESSION_ATTEMPTS, None)
 
 
+def _adopt(account: Account, method: str, token: str, signed_in_at: dt.datetime, now: dt.datetime, settings: Settings) -> None:
+    """This tab is signed in with a new stored session (committed): remember its hash, ask for its cookie."""
+    session_cookie.request_set(token, seconds_left(signed_in_at, now, settings))
+    _start_session(account, method, sessions.token_hash(token))
+
+
+def sign_out(url: str, settings: Settings) -> None:
+    """End this tab's session in the database (so its cookie signs nobody in, in any tab), then here."""
+    hashed = st.session_state.get(keys.AUTH_TOKEN_HASH)
+    if hashed is not None:
+        now = auth_now(settings)
+
+        def revoke(conn: Connection) -> None:
+            stored = sessions.find_session(conn, hashed)
+            if stored is not None:
+                sessions.revoke_session(conn, stored.id, now, END_SIGNED_OUT)
+
+        _write_quietly(url, revoke)
+    end_session(END_SIGNED_OUT)
+
+
 def end_session(notice: str) -> None:
-    """Forget who signed in and everything they chose (filters, page state); keep the language. A session
-    that came from the identity provider also drops its cookie, or it would sign straight back in."""
+    """Forget who signed in and everything they chose (filters, page state); keep the language. The
+    browser is asked to drop the session cookie. A session that came from the identity provider also drops
+    the provider's cookie, or it would sign straight back in."""
     method = st.session_state.get(keys.AUTH_METHOD)
+    had_cookie = session_cookie.cookie_in_play()
+    sent = session_cookie.browser_token()
     for key in list(st.session_state.keys()):
         if key not in _KEPT_ON_SIGN_OUT:
             del st.session_state[key]
     st.session_state[keys.AUTH_NOTICE] = notice
+    if sent is not None:
+        st.session_state[keys.AUTH_STALE_TOKEN] = sessions.token_hash(sent)  # the tab's cookie, as sent, is spent
+    if had_cookie:
+        session_cookie.request_expire()
     if method == "oidc":
         st.logout()
 
 
-def _sign_in_with_identity(url: str, settings: Settings, now: dt.datetime) -> int | None:
+def _sign_in_with_identity(url: str, settings: Settings, now: dt.datetime) -> str | None:
     claims = dict(st.user)
+    signed_in_at = identity_signed_in_at(claims, settings.timezone) or now
     with engine_for(url).begin() as conn:
         account = accounts.account_for_identity(conn, claims, settings.oidc_username_claim)
         if account is not None:
             accounts.record_sign_in(conn, account.id, now)
+            token = sessions.start_session(conn, account.id, method="oidc", signed_in_at=signed_in_at, now=now, settings=settings)
     if account is None:
         st.session_state[keys.AUTH_NOTICE] = "no_account_for_identity"
         return None
-    _start_session(account, "oidc", identity_signed_in_at(claims, settings.timezone) or now, now)
-    return account.id
+    _adopt(account, "oidc", token, signed_in_at, now, settings)
+    return sessions.token_hash(token)
 
 
 # --- failed sign-ins of usernames without an account ---------------------------------------------------
@@ -204,6 +297,8 @@ def try_password(url: str, settings: Settings, username: str, password: str) -> 
     try:
         with engine_for(url).begin() as conn:
             result = accounts.authenticate(conn, username, password, now=now, settings=settings)
+            if result.status == "ok" and result.account is not None:
+                token = sessions.start_session(conn, result.account.id, method="password", signed_in_at=now, now=now, settings=settings)
     except OperationalError as exc:
         if not is_lock_wait(exc):
             raise
@@ -212,7 +307,7 @@ def try_password(url: str, settings: Settings, username: str, password: str) -> 
         logger.warning("sign-in waited for a locked database: %s", exc.orig)
         return "busy"
     if result.status == "ok" and result.account is not None:
-        _start_session(result.account, "password", now, now)
+        _adopt(result.account, "password", token, now, now, settings)
         return "ok"
     status = result.status
     if status == "unknown":
@@ -274,15 +369,18 @@ def render_sign_in(url: str, settings: Settings) -> None:
         if is_demo_url(url):
             users = "、".join(name for name, *_ in accounts.DEMO_ACCOUNTS)
             st.caption(t("auth.demo_hint", users=users, password=accounts.DEMO_PASSWORD))
+        session_cookie.render_cookie_writer()  # the cookie of a session that just ended is dropped
 
 
-def render_account_box(viewer: Viewer, street_name: str | None) -> None:
-    """Who is signed in (name, role, street) and the sign-out button, at the foot of the sidebar."""
+def render_account_box(url: str, settings: Settings, viewer: Viewer, street_name: str | None) -> None:
+    """Who is signed in (name, role, street) and the sign-out button, at the foot of the sidebar; below them,
+    out of sight, the component that writes the session cookie after a sign-in."""
     account = viewer.account
     with st.sidebar:
         st.divider()
         unit = street_name if account.street_id is not None else t("auth.whole_district")
         st.caption(t("auth.signed_in_as", name=literal(account.display_name), role=t(f"auth.role.{account.role}"), unit=literal(unit or "—")))
         if st.button(t("auth.sign_out"), key=keys.SIGN_OUT, icon=":material/logout:"):
-            end_session("signed_out")
+            sign_out(url, settings)
             st.rerun()
+        session_cookie.render_cookie_writer()

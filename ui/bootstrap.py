@@ -8,10 +8,12 @@ import threading
 
 import streamlit as st
 from sqlalchemy import inspect
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from data_access.accounts import DEMO_PASSWORD, seed_demo_accounts
 from data_access.engine import DEMO_DB_PATH, DEMO_DB_URL, make_engine, redact, sqlite_file
+from data_access.schema import AuthSession
+from data_access.sessions import session_table_exists
 from domain.clock import local_now
 from domain.settings import Settings
 from ui import data
@@ -80,9 +82,30 @@ def database_problem(url: str) -> str | None:
         with data.engine_for(url).connect() as conn:
             if not inspect(conn).has_table("ticket"):
                 return t("app.db_no_tables")
+        _ensure_session_table(url)
     except OperationalError as exc:
         return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    except DBAPIError as exc:  # the app's database user may not create tables: the operator runs init-db
+        return t("app.db_no_session_table", problem=str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc))
     return None
+
+
+@st.cache_resource(show_spinner=False)
+def _ensure_session_table(url: str) -> bool:
+    """Once per process: a database from before stored sign-in sessions gets its `auth_session` table (what
+    `cli.py init-db` adds), so an upgraded deployment keeps working without a manual step. Another process
+    creating it at the same moment is fine."""
+    with data.engine_for(url).connect() as conn:
+        if session_table_exists(conn):
+            return True
+    try:
+        with data.engine_for(url).begin() as conn:
+            AuthSession.__table__.create(conn, checkfirst=True)
+    except DBAPIError:
+        with data.engine_for(url).connect() as conn:
+            if not session_table_exists(conn):
+                raise
+    return True
 
 
 def stop_on_database_problem(url: str, problem: str, *, details: bool) -> None:

@@ -51,8 +51,13 @@ COMMUNITY_PICK = "community_pick"
 AUTH_ACCOUNT_ID = "auth_account_id"
 AUTH_ROLE = "auth_role"  # shown only; the scope comes from the account row
 AUTH_METHOD = "auth_method"  # "password" | "oidc"
-AUTH_SIGNED_IN_AT = "auth_signed_in_at"
-AUTH_LAST_SEEN = "auth_last_seen"
+AUTH_TOKEN_HASH = "auth_token_hash"  # SHA-256 of this tab's session token (the token itself is only in the cookie)
+AUTH_STALE_TOKEN = "auth_stale_token"  # hash of the sent cookie's token once found invalid: not tried again
+# The session cookie (ui/session_cookie.py): a pending write, whether this tab set one, the component's keys.
+AUTH_COOKIE_WRITE = "auth_cookie_write"
+AUTH_COOKIE_SET = "auth_cookie_set"
+AUTH_COOKIE_READER = "auth_cookie_read"
+AUTH_COOKIE_WRITER = "auth_cookie_written"  # prefix; a nonce per write is appended
 AUTH_NOTICE = "auth_notice"  # why the sign-in form is shown again (signed_out, expired_idle, …)
 AUTH_SESSION_ATTEMPTS = "auth_session_attempts"  # failed sign-ins from this browser session
 VIEWER = "viewer"  # the signed-in Viewer (account, scope, permissions) of this run

@@ -89,8 +89,8 @@ def sign_in(pg, username: str = "supervisor", password: str = DEMO_PASSWORD) -> 
 
 
 def open_page(pg, url: str, charts: list[str] = (), username: str = "supervisor") -> None:
-    """Open a URL, signing in (as the supervisor unless told) when the sign-in form comes first: a password
-    sign-in lasts as long as the tab's session, so every page load asks again."""
+    """Open a URL, signing in (as the supervisor unless told) when the sign-in form comes first: each test's
+    browser context starts without the session cookie, its later pages have it (tests/test_browser_session.py)."""
     pg.goto(url)
     pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
     # Signed in, the sidebar holds the filters; the sign-in page has none (and its form comes after its title).

@@ -179,6 +179,7 @@ def test_sign_out_returns_to_the_sign_in_page(server, page):
 def test_sign_in_page_in_english(server, page):
     open_page(page, f"{server}/?lang=en", ["stVegaLiteChart"], username="donghu")
     assert "Overview" in page.inner_text('[data-testid="stMain"] h1')
+    page.context.clear_cookies()  # a browser without the session cookie: the sign-in page
     page.goto(f"{server}/?lang=en")
     page.wait_for_selector('input[type="password"]', timeout=60_000)
     page.wait_for_timeout(500)

@@ -200,6 +200,7 @@ def _start_session(account: Account, method: str, hashed: str) -> None:
     st.session_state[keys.AUTH_METHOD] = method
     st.session_state[keys.AUTH_TOKEN_HASH] = hashed
     st.session_state.pop(keys.AUTH_SESSION_ATTEMPTS, None)
+    st.session_state.pop(keys.AUTH_NOTICE, None)
 
 
 def _adopt(account: Account, method: str, token: str, signed_in_at: dt.datetime, now: dt.datetime, settings: Settings) -> None:
@@ -341,7 +342,8 @@ def render_sign_in(url: str, settings: Settings) -> None:
     with middle:
         st.title(t("auth.title"))
         st.caption(t("auth.subtitle"))
-        notice = st.session_state.pop(keys.AUTH_NOTICE, None)
+        # Kept until the form is used, not popped: the cookie component's report reruns the page at once.
+        notice = st.session_state.get(keys.AUTH_NOTICE)
         if notice:
             st.info(t(f"auth.notice.{notice}"), icon=":material/info:")
         problem = _setup_problem(url)
@@ -352,6 +354,7 @@ def render_sign_in(url: str, settings: Settings) -> None:
             password = st.text_input(t("auth.password"), type="password", key=keys.SIGNIN_PASSWORD, autocomplete="current-password")
             submitted = st.form_submit_button(t("auth.submit"), type="primary", width="stretch")
         if submitted:
+            st.session_state.pop(keys.AUTH_NOTICE, None)
             outcome = try_password(url, settings, username, password)
             if outcome == "ok":
                 st.rerun()

@@ -400,6 +400,24 @@ def test_the_sign_in_asks_the_browser_to_keep_the_token(app_db):
     assert write.value not in [v for v in at.session_state.values() if isinstance(v, str)]  # only the hash, and the pending write
 
 
+@pytest.mark.parametrize("address, secure", [("https://dashboard.example.gov.cn/", True), ("http://127.0.0.1:8501/", False)],
+                         ids=["https", "http"])
+def test_the_cookie_is_secure_when_the_page_came_over_https(app_db, address, secure):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[keys.NOW_OVERRIDE] = NOW
+    at.context["url"] = address
+    at = submit(at.run(), "donghu", PASSWORD)
+    assert at.session_state[keys.AUTH_COOKIE_WRITE].secure is secure
+
+
+def test_an_older_database_gets_the_session_table_from_the_app(app_db):
+    """A deployment's database from before stored sessions: the app adds auth_session on its first run."""
+    change(app_db, lambda conn: AuthSession.__table__.drop(conn))
+    at = signed_in("donghu")
+    assert tickets(at) == "4"
+    assert stored_session(app_db, at.session_state[keys.AUTH_TOKEN_HASH]).method == "password"
+
+
 def test_a_valid_cookie_opens_the_shared_filtered_link_signed_in(app_db, monkeypatch):
     with_cookie(monkeypatch, issued_token(app_db, "supervisor"))
     at = open_app(street="S2")

@@ -28,11 +28,12 @@ COOKIE_NAME = "jiesu_session"
 
 @dataclass(frozen=True)
 class CookieWrite:
-    """A pending write: the value (empty to expire the cookie), its lifetime in seconds, a nonce that keys
-    the component so that each write is acknowledged on its own."""
+    """A pending write: the value (empty to expire the cookie), its lifetime in seconds, whether it is Secure,
+    a nonce that keys the component so that each write is acknowledged on its own."""
 
     value: str
     max_age: int
+    secure: bool
     nonce: str
 
 
@@ -50,7 +51,7 @@ def served_over_https() -> bool:
 
 
 def request_set(token: str, max_age: int) -> None:
-    st.session_state[keys.AUTH_COOKIE_WRITE] = CookieWrite(token, max_age, secrets.token_hex(4))
+    st.session_state[keys.AUTH_COOKIE_WRITE] = CookieWrite(token, max_age, served_over_https(), secrets.token_hex(4))
 
 
 def cookie_in_play() -> bool:
@@ -60,7 +61,7 @@ def cookie_in_play() -> bool:
 
 def request_expire() -> None:
     """Ask the browser to forget the cookie (an empty value with Max-Age=0)."""
-    st.session_state[keys.AUTH_COOKIE_WRITE] = CookieWrite("", 0, secrets.token_hex(4))
+    st.session_state[keys.AUTH_COOKIE_WRITE] = CookieWrite("", 0, served_over_https(), secrets.token_hex(4))
 
 
 def render_cookie_writer() -> None:
@@ -79,5 +80,5 @@ def render_cookie_writer() -> None:
     manager.set(
         COOKIE_NAME, write.value, key=done_key, path="/", max_age=write.max_age,
         expires_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=write.max_age),
-        same_site="strict", secure=served_over_https() or None,
+        same_site="strict", secure=write.secure or None,
     )

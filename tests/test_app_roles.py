@@ -319,7 +319,7 @@ def test_a_role_change_applies_at_the_next_click(app_db):
     change(app_db, lambda conn: accounts.set_role(conn, accounts.find_account(conn, "supervisor").id, "secretary", street_id=1))
     at.run()
     assert tickets(at) == "4"
-    assert at.sidebar.selectbox(key=keys.F_STREET).options == ["全部街道", "东湖街道"]
+    assert at.sidebar.selectbox(key=keys.F_STREET).options == ["东湖街道"]  # one street: nothing else to choose
 
 
 # --- failed sign-ins ---------------------------------------------------------------------------------
@@ -520,3 +520,29 @@ def test_sign_in_while_another_writer_holds_the_database_says_busy(app_db, monke
         importer.close()
     at = submit(at, "donghu", PASSWORD)
     assert not at.exception and at.session_state[keys.AUTH_ACCOUNT_ID]
+
+
+# --- a secretary's standing in the district ------------------------------------------------------------
+
+
+def _standing_text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown if "个街道" in m.value)
+
+
+def test_a_secretary_sees_where_their_street_stands_and_no_other_street(app_db):
+    at = signed_in("donghu")
+    text = _standing_text(at)
+    # The case book's streets are below the minimum sample of the ranking: not ranked, said so.
+    assert "东湖街道" in text and "全区 2 个街道" in text and "样本不足" in text
+    assert "西苑" not in " ".join(m.value for m in at.markdown)
+
+
+def test_a_supervisor_sees_the_ranking_not_a_standing_line(app_db):
+    assert _standing_text(signed_in("supervisor")) == ""
+
+
+def test_the_standing_line_is_a_setting(app_db, tmp_path, monkeypatch):
+    path = tmp_path / "settings.toml"
+    path.write_text("secretary_sees_district_rank = false\n", encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_SETTINGS", str(path))
+    assert _standing_text(signed_in("donghu")) == ""

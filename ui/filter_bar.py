@@ -121,8 +121,12 @@ def render_filter_bar(url: str, scope: Scope, settings: Settings, now: dt.dateti
             key=keys.LANGUAGE, required=True, default=st.session_state.get(keys.LANGUAGE, "zh"),
         )
         st.subheader(t("filter.heading"))
+        # A scope of one street (a street secretary) has nothing else to choose: no "all streets".
+        street_options = list(catalogue.streets) if len(catalogue.streets) == 1 else [ALL, *catalogue.streets]
+        if st.session_state.get(keys.F_STREET) not in street_options:
+            st.session_state[keys.F_STREET] = street_options[0]
         street = st.selectbox(
-            t("filter.street"), [ALL, *catalogue.streets], key=keys.F_STREET,
+            t("filter.street"), street_options, key=keys.F_STREET,
             format_func=_unit_label(streets, "filter.all_streets"), on_change=_reset_community,
         )
         in_street = communities if street == ALL else communities[communities["street_id"].isin(streets.loc[streets["code"] == street, "id"])]

@@ -261,7 +261,14 @@ def test_empty_database_explains_itself(browser, tmp_path):
             pg.screenshot(path=str(SHOTS / f"zh_empty_{path_ or 'overview'}.png"), full_page=True)
             assert pg.locator('[data-testid="stException"]').count() == 0, path_
             assert pg.locator('[data-testid="stAlert"]').count() >= 1, path_
+            # Above every page: nothing is loaded, and (to the supervisor) who can load it.
+            assert "还没有任何工单数据" in pg.inner_text('[data-testid="stMain"]') and "联系系统管理员" in pg.inner_text('[data-testid="stMain"]'), path_
             pg.close()
+        pg = browser.new_page()  # an administrator is told how to load data
+        open_page(pg, f"http://127.0.0.1:{port}/", username="admin")
+        pg.screenshot(path=str(SHOTS / "zh_empty_admin.png"), full_page=True)
+        assert "python cli.py import" in pg.inner_text('[data-testid="stMain"]')
+        pg.close()
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -147,8 +147,8 @@ def test_a_database_without_accounts_says_how_to_create_the_first(tmp_path, case
     [
         ("supervisor", ["", "S1", "S2"], "", "9", "全区"),
         ("admin", ["", "S1", "S2"], "", "9", "全区"),
-        ("donghu", ["", "S1"], "S1", "4", "东湖街道"),
-        ("xiyuan", ["", "S2"], "S2", "5", "西苑街道"),
+        ("donghu", ["S1"], "S1", "4", "东湖街道"),
+        ("xiyuan", ["S2"], "S2", "5", "西苑街道"),
     ],
     ids=["supervisor", "admin", "secretary-S1", "secretary-S2"],
 )

@@ -38,10 +38,18 @@ class PageContext:
     previous_flt: TicketFilter
     streets: pd.DataFrame
     communities: pd.DataFrame
+    comparison: str = "rolling"  # how the previous window was chosen: periods.comparison_period
 
     @property
     def previous_window(self) -> tuple[dt.date, dt.date]:
-        return periods.previous_period(self.since, self.until)
+        return self.previous_flt.since, self.previous_flt.until  # type: ignore[return-value]
+
+    def comparison_text(self) -> str:
+        """What the changes are against, in words: "the same part of the previous month, 11-01 to 11-10"."""
+        prev_since, prev_until = self.previous_window
+        unit = periods.CALENDAR_UNITS.get(self.state.period or "", "")
+        return t(f"period.compare.{self.comparison}", unit=t(f"period.unit.{unit}") if unit else "",
+                 prev_since=prev_since, prev_until=prev_until, days=periods.period_days(prev_since, prev_until))
 
     def without_period(self) -> TicketFilter:
         """The same choices over all time (for lists such as the overdue list, which are about now)."""
@@ -181,8 +189,9 @@ def build_context(
         since=since, until=until, street_ids=street_ids, community_ids=community_ids,
         categories=state.categories or None, channels=state.channels or None,
     )
-    prev_since, prev_until = periods.previous_period(since, until)
+    (prev_since, prev_until), comparison = periods.comparison_period(None if state.period == CUSTOM else state.period, since, until)
     return PageContext(
         url=url, scope=scope, settings=settings, now=now, state=state, since=since, until=until, flt=flt,
         previous_flt=replace(flt, since=prev_since, until=prev_until), streets=streets, communities=communities,
+        comparison=comparison,
     )

@@ -16,10 +16,8 @@ from ui.i18n import literal, t
 
 ctx = page_context()
 figures = headline(ctx, ctx.flt, ctx.previous_flt)
-prev_since, prev_until = ctx.previous_window
-
 st.title(t("page.overview.title"))
-st.caption(t("overview.period_caption", since=ctx.since, until=ctx.until, prev_since=prev_since, prev_until=prev_until))
+st.caption(t("overview.period_caption", since=ctx.since, until=ctx.until, basis=ctx.comparison_text()))
 
 if figures.tickets == 0:
     st.info(t("overview.no_tickets"))

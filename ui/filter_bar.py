@@ -102,6 +102,26 @@ def _seed_from_url(catalogue: Catalogue, today: dt.date) -> None:
     st.session_state[keys.FILTERS_SEEDED] = True
 
 
+# Widgets whose shown labels are translated. After a language switch the browser gets the same widget
+# with new labels and falls back to its default choice at the next rerun (a page click reset 上月 to 本周);
+# writing each value back through the session makes Streamlit send it along with the new labels.
+TRANSLATED_WIDGETS = (keys.F_STREET, keys.F_COMMUNITY, keys.F_PERIOD, keys.F_RANGE, keys.F_CATEGORIES, keys.F_CHANNELS)
+
+
+# The pages' own choices (whatever page or community prefix they carry): by the end of their key.
+_PAGE_CHOICE_SUFFIXES = (
+    keys.OVERDUE_DUE, keys.OVERDUE_URGENCY, keys.OVERDUE_ESCALATED, keys.OVERDUE_DEPARTMENT, keys.FUNNEL_GROUP,
+    keys.TREND_FREQ, keys.TREND_GROUP, keys.TREND_SHOWN,
+)
+_PAGE_CHOICES = (keys.GRID_MAP_MEASURE, keys.GRID_MAP_OVERDUE_MARKS, keys.COMMUNITY_PICK)
+
+
+def _keep_choices_on_language_switch() -> None:
+    for key in list(st.session_state.keys()):
+        if key in TRANSLATED_WIDGETS or key in _PAGE_CHOICES or (isinstance(key, str) and key.endswith(_PAGE_CHOICE_SUFFIXES)):
+            st.session_state[key] = st.session_state[key]
+
+
 def _reset_community() -> None:
     st.session_state[keys.F_COMMUNITY] = ALL
 
@@ -127,6 +147,7 @@ def render_filter_bar(url: str, scope: Scope, settings: Settings, now: dt.dateti
         st.segmented_control(
             t("app.language"), LANGUAGES, format_func=lambda c: tr(f"app.language_name.{c}"),
             key=keys.LANGUAGE, required=True, default=st.session_state.get(keys.LANGUAGE, "zh"),
+            on_change=_keep_choices_on_language_switch,
         )
         st.subheader(t("filter.heading"))
         # A scope of one street (a street secretary) has nothing else to choose: no "all streets".

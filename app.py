@@ -72,6 +72,10 @@ else:
     ctx = render_filter_bar(url, viewer.scope, settings, now)
     st.session_state[keys.CONTEXT] = ctx
     auth.render_account_box(url, settings, viewer, ctx.street_name(ctx.streets["code"].iloc[0]) if len(ctx.streets) == 1 else None)
+    if data.received_range(url, viewer.scope)[0] is None:
+        # Nothing loaded in scope: say so above the page (whose empty figures could read as good news), and
+        # tell an administrator how to load data.
+        st.info(t("app.no_data_admin" if viewer.permissions.manage_accounts else "app.no_data"), icon=":material/database:")
     page.run()
     # Every page's last line (a page that stops early, st.stop(), does not get it).
     st.caption(t("app.data_read_at", at=ctx.now.strftime("%Y-%m-%d %H:%M")))

@@ -179,3 +179,31 @@ def closed_before_received(conn: Connection, scope: Scope, flt: TicketFilter = A
     """How many closed tickets say they were closed before they were received (a data-quality finding)."""
     frame = figures.sum_counts(conn, scope, flt, columns=("closed_reversed",))
     return int(frame["closed_reversed"].iloc[0])
+
+
+def street_standing(conn: Connection, scope: Scope, flt: TicketFilter, *, now: dt.datetime, settings) -> dict | None:  # type: ignore[no-untyped-def]
+    """Where the one street of a street-level `scope` stands among every street of the district, by the
+    composite of `flt`'s period, categories and channels: {"rank", "ranked", "reason", "streets"} of that
+    street only — never another street's name or figures (only how many streets there are). None when the
+    scope is not exactly one street. The ranking is `metrics.rankings.rank_units`, as on the overview.
+
+    This is the one read that looks past a secretary's scope, and it returns a position, nothing else."""
+    from metrics import rankings, rates
+
+    if scope.street_ids is None or len(scope.street_ids) != 1 or scope.public:
+        return None
+    (own,) = scope.street_ids
+    district_flt = TicketFilter(since=flt.since, until=flt.until, categories=flt.categories, channels=flt.channels)
+    frame = rates.add_rates(rate_counts(conn, Scope.district(), district_flt, now=now, by="street"), settings)
+    ranked = rankings.rank_units(frame, "composite", ["name", "code"], settings=settings, sample="dispatched")
+    row = ranked[pd.to_numeric(ranked["street_id"]).astype("int64") == own]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    return {
+        "rank": None if pd.isna(r["rank"]) else int(r["rank"]),
+        "ranked": bool(r["ranked"]),
+        "reason": r["unranked_reason"],
+        "ranked_streets": int(ranked["ranked"].sum()),
+        "streets": len(ranked),
+    }

@@ -87,6 +87,35 @@ def previous_preset_period(name: str, today: dt.date) -> Period:
     return previous_period(since, until)
 
 
+CALENDAR_UNITS = {"this_week": "week", "last_week": "week", "this_month": "month", "last_month": "month", "this_year": "year"}
+
+
+def comparison_period(name: str | None, since: dt.date, until: dt.date) -> tuple[Period, str]:
+    """The window a period is compared with, and how it was chosen ("to_date", "whole" or "rolling").
+
+    A calendar period so far (this week, month or year, `until` being today) is compared with the same
+    elapsed part of the previous one — 本周 Mon–Tue with last week's Mon–Tue, 本月 1–10 with last month's
+    1–10 (cut at its end: 31 March with 28 February), this year to 30 November with last year's — "to_date".
+    A whole calendar period (last week, last month) is compared with the whole one before it — "whole".
+    Rolling windows (last 30 days) and custom ranges with the same number of days just before — "rolling".
+    """
+    _check_period(since, until)
+    if name == "this_week":
+        return (since - dt.timedelta(days=7), until - dt.timedelta(days=7)), "to_date"
+    if name == "this_month":
+        prev_start = month_start(since - dt.timedelta(days=1))
+        return (prev_start, min(prev_start + (until - since), month_end(prev_start))), "to_date"
+    if name == "this_year":
+        prev_until = dt.date(until.year - 1, until.month, min(until.day, 28 if until.month == 2 else until.day))
+        return (dt.date(since.year - 1, 1, 1), prev_until), "to_date"
+    if name == "last_week":
+        return (since - dt.timedelta(days=7), until - dt.timedelta(days=7)), "whole"
+    if name == "last_month":
+        last = since - dt.timedelta(days=1)
+        return (month_start(last), last), "whole"
+    return previous_period(since, until), "rolling"
+
+
 def period_days(since: dt.date, until: dt.date) -> int:
     """The number of days in the inclusive window."""
     _check_period(since, until)

@@ -76,6 +76,9 @@ class Settings:
     composite_weights: Mapping[str, float] = field(default_factory=_default_composite_weights)
     # Units with fewer tickets than this are shown but not ranked [A].
     min_ranked_tickets: int = 30
+    # A street secretary sees where their street stands among the district's streets (its rank and how many
+    # were ranked — never another street's name or figures); false hides it, for districts that prefer [A].
+    secretary_sees_district_rank: bool = True
     # The public screen suppresses any figure based on fewer than this many tickets [A].
     public_min_count: int = 5
     # "Due soon" on the overdue list: open and due within this many hours [A].

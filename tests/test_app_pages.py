@@ -220,3 +220,19 @@ def test_there_is_no_top_level_pages_folder():
     a nested or differently named folder is safe."""
     root = Path(APP).parent
     assert not (root / "pages").exists(), "pages/ beside app.py would be served without the router: keep pages in views/"
+
+
+@pytest.mark.parametrize(
+    "lang, preset, basis",
+    [
+        ("zh", "this_month", "变化与上一月的同期（2026-10-01 至 2026-10-20，经过的天数相同）相比"),
+        ("zh", "this_week", "变化与上一周的同期（2026-11-09 至 2026-11-13，经过的天数相同）相比"),
+        ("zh", "last_month", "变化与上一整月（2026-09-01 至 2026-09-30）相比"),  # October against September
+        ("zh", "last_30_days", "变化与此前同长的 30 天（2026-09-22 至 2026-10-21）相比"),
+        ("en", "last_month", "changes against the whole previous month, 2026-09-01 to 2026-09-30"),
+    ],
+)
+def test_the_caption_says_what_the_changes_are_against(sqlite_casebook, lang, preset, basis):
+    at = run_app(lang=lang, preset=preset)  # NOW: Friday 20 November 2026
+    assert not at.exception
+    assert basis in " ".join(c.value for c in at.caption)

@@ -149,8 +149,8 @@ def test_a_database_without_accounts_says_how_to_create_the_first(tmp_path, case
     [
         ("supervisor", ["", "S1", "S2"], "", "9", "全区"),
         ("admin", ["", "S1", "S2"], "", "9", "全区"),
-        ("donghu", ["", "S1"], "S1", "4", "东湖街道"),
-        ("xiyuan", ["", "S2"], "S2", "5", "西苑街道"),
+        ("donghu", ["S1"], "S1", "4", "东湖街道"),
+        ("xiyuan", ["S2"], "S2", "5", "西苑街道"),
     ],
     ids=["supervisor", "admin", "secretary-S1", "secretary-S2"],
 )
@@ -360,7 +360,7 @@ def test_a_role_change_signs_the_account_out_and_the_new_role_applies_at_sign_in
     assert on_sign_in_page(at) and "角色或所属街道已变更" in at.info[0].value
     at = signed_in("supervisor")
     assert tickets(at) == "4"
-    assert at.sidebar.selectbox(key=keys.F_STREET).options == ["全部街道", "东湖街道"]
+    assert at.sidebar.selectbox(key=keys.F_STREET).options == ["东湖街道"]  # one street: nothing else to choose
 
 
 def test_a_password_reset_signs_the_account_out(app_db):
@@ -663,3 +663,29 @@ def test_sign_in_while_another_writer_holds_the_database_says_busy(app_db, monke
         importer.close()
     at = submit(at, "donghu", PASSWORD)
     assert not at.exception and at.session_state[keys.AUTH_ACCOUNT_ID]
+
+
+# --- a secretary's standing in the district ------------------------------------------------------------
+
+
+def _standing_text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown if "个街道" in m.value)
+
+
+def test_a_secretary_sees_where_their_street_stands_and_no_other_street(app_db):
+    at = signed_in("donghu")
+    text = _standing_text(at)
+    # The case book's streets are below the minimum sample of the ranking: not ranked, said so.
+    assert "东湖街道" in text and "全区 2 个街道" in text and "样本不足" in text
+    assert "西苑" not in " ".join(m.value for m in at.markdown)
+
+
+def test_a_supervisor_sees_the_ranking_not_a_standing_line(app_db):
+    assert _standing_text(signed_in("supervisor")) == ""
+
+
+def test_the_standing_line_is_a_setting(app_db, tmp_path, monkeypatch):
+    path = tmp_path / "settings.toml"
+    path.write_text("secretary_sees_district_rank = false\n", encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_SETTINGS", str(path))
+    assert _standing_text(signed_in("donghu")) == ""

@@ -110,7 +110,7 @@ def test_secretary_with_another_street_in_the_url_sees_their_own(server, page):
     sidebar = page.inner_text('[data-testid="stSidebar"]')
     assert "street=S03" in sidebar  # the notice
     assert chosen_street(page) == "东湖街道"
-    assert street_options(page) == ["全部街道", "东湖街道"]
+    assert street_options(page) == ["东湖街道"]  # one street: no "全部街道"
     assert "南河街道" not in page.inner_text('[data-testid="stMain"]')
     assert "street=S01" in page.url
 

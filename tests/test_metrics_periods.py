@@ -273,3 +273,30 @@ def test_compare_frames():
     assert b["satisfaction_rate_delta"] == pytest.approx(-5.0)
     assert math.isnan(c["tickets_prev"]) and math.isnan(c["tickets_delta"])  # new unit: nothing to compare
     assert list(out["street"]) == ["A", "B", "C"]
+
+
+@pytest.mark.parametrize(
+    "name, since, until, expected, kind",
+    [
+        # 本周 on Tuesday 1 December 2026: Mon–Tue against last week's Mon–Tue.
+        ("this_week", D(2026, 11, 30), D(2026, 12, 1), (D(2026, 11, 23), D(2026, 11, 24)), "to_date"),
+        # 本月 on the 10th: 1–10 against last month's 1–10.
+        ("this_month", D(2026, 11, 1), D(2026, 11, 10), (D(2026, 10, 1), D(2026, 10, 10)), "to_date"),
+        # 31 March against February, cut at its end (28 days in 2026).
+        ("this_month", D(2026, 3, 1), D(2026, 3, 31), (D(2026, 2, 1), D(2026, 2, 28)), "to_date"),
+        # 今年 to 30 November against last year to 30 November; 29 February against 28 February.
+        ("this_year", D(2026, 1, 1), D(2026, 11, 30), (D(2025, 1, 1), D(2025, 11, 30)), "to_date"),
+        ("this_year", D(2028, 1, 1), D(2028, 2, 29), (D(2027, 1, 1), D(2027, 2, 28)), "to_date"),
+        # 上周, 上月: whole against whole (上月 = October 2026 against September, not 10-02…10-31).
+        ("last_week", D(2026, 11, 23), D(2026, 11, 29), (D(2026, 11, 16), D(2026, 11, 22)), "whole"),
+        ("last_month", D(2026, 11, 1), D(2026, 11, 30), (D(2026, 10, 1), D(2026, 10, 31)), "whole"),
+        ("last_month", D(2026, 3, 1), D(2026, 3, 31), (D(2026, 2, 1), D(2026, 2, 28)), "whole"),
+        # Rolling and custom: the same number of days just before.
+        ("last_30_days", D(2026, 11, 2), D(2026, 12, 1), (D(2026, 10, 3), D(2026, 11, 1)), "rolling"),
+        (None, D(2026, 11, 5), D(2026, 11, 9), (D(2026, 10, 31), D(2026, 11, 4)), "rolling"),
+    ],
+    ids=["this-week-tuesday", "this-month-10th", "march-31-vs-february", "this-year", "leap-day", "last-week",
+         "last-month", "last-month-march", "last-30-days", "custom"],
+)
+def test_comparison_period(name, since, until, expected, kind):
+    assert periods.comparison_period(name, since, until) == (expected, kind)

@@ -124,7 +124,7 @@ def test_list_in_english(overdue_casebook, monkeypatch):
 
 def test_summary_cards_and_table(overdue_casebook):
     at = open_overdue()
-    assert {m.label: m.value for m in at.metric} == {"超期件数": "1", "24小时内到期": "1", "已督办": "1", "最久超期": "3天4小时"}
+    assert {m.label: m.value for m in at.metric} == {"当前超期（全部）": "1", "24小时内到期": "1", "已督办": "1", "最久超期": "3天4小时"}
     table = at.dataframe[0].value
     assert list(table["社区"]) == ["花园里社区", "桃源社区"]
     assert list(table["超期"]) == [1, 0] and list(table["24小时内到期"]) == [0, 1]

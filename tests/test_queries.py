@@ -207,3 +207,31 @@ def test_insert_uses_fresh_ids_after_casebook(conn):
     conn.execute(insert(TicketPersonal.__table__).values(ticket_id=2, caller_name="李四"))
     new_id = insert_ticket(conn, dict(ticket_no="NEW2", category="路灯", received_at=NOW))
     assert new_id > 11
+
+
+# --- a street's standing in the district (what a secretary sees of the other streets) -----------------
+
+
+def test_street_standing_is_a_position_and_nothing_else(conn):
+    from dataclasses import replace
+
+    from domain.settings import DEFAULT_SETTINGS
+
+    settings = replace(DEFAULT_SETTINGS, min_ranked_tickets=1)
+    standings = {s: queries.street_standing(conn, Scope.streets([s]), NOVEMBER, now=NOW, settings=settings) for s in (1, 2)}
+    # 东湖 (S1) has November's 3 answered callbacks, so a composite: first of the one ranked street. 西苑 (S2)
+    # has none (T5, T6, T7, T11 and the grid case got no answered callback): no score, not ranked.
+    assert standings[1] == {"rank": 1, "ranked": True, "reason": None, "ranked_streets": 1, "streets": 2}
+    assert standings[2] == {"rank": None, "ranked": False, "reason": "no_score", "ranked_streets": 1, "streets": 2}
+    # The secretary's own street filter (or a community in it) does not change the district's ranking.
+    narrowed = TicketFilter(since=NOV[0], until=NOV[1], street_ids=(1,), community_ids=(1,))
+    assert queries.street_standing(conn, Scope.streets([1]), narrowed, now=NOW, settings=settings) == standings[1]
+
+
+def test_street_standing_respects_the_minimum_sample_and_only_one_street(conn):
+    from domain.settings import DEFAULT_SETTINGS
+
+    small = queries.street_standing(conn, Scope.streets([1]), NOVEMBER, now=NOW, settings=DEFAULT_SETTINGS)
+    assert small == {"rank": None, "ranked": False, "reason": "small_sample", "ranked_streets": 0, "streets": 2}
+    assert queries.street_standing(conn, DISTRICT, NOVEMBER, now=NOW, settings=DEFAULT_SETTINGS) is None
+    assert queries.street_standing(conn, Scope.streets([1, 2]), NOVEMBER, now=NOW, settings=DEFAULT_SETTINGS) is None

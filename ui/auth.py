@@ -382,7 +382,12 @@ def render_account_box(url: str, settings: Settings, viewer: Viewer, street_name
     with st.sidebar:
         st.divider()
         unit = street_name if account.street_id is not None else t("auth.whole_district")
-        st.caption(t("auth.signed_in_as", name=literal(account.display_name), role=t(f"auth.role.{account.role}"), unit=literal(unit or "—")))
+        role = t(f"auth.role.{account.role}")
+        name = account.display_name or account.username
+        if name == role:  # an account named after its role (the demo's 区级调度员): say it once
+            st.caption(t("auth.signed_in_as_role", role=role, unit=literal(unit or "—")))
+        else:
+            st.caption(t("auth.signed_in_as", name=literal(name), role=role, unit=literal(unit or "—")))
         if st.button(t("auth.sign_out"), key=keys.SIGN_OUT, icon=":material/logout:"):
             sign_out(url, settings)
             st.rerun()

@@ -42,8 +42,15 @@ def ensure_demo_database(settings: Settings) -> None:
         tmp.unlink(missing_ok=True)
         bar = st.progress(0.0, text=t("app.building_sample", done=0, total=0))
 
+        print(f"Building the sample database {DEMO_DB_PATH} (first start, a few minutes)…", flush=True)
+        printed = {"tenth": -1}
+
         def progress(done: int, total: int) -> None:
             bar.progress(min(done / max(total, 1), 1.0), text=t("app.building_sample", done=f"{done:,}", total=f"{total:,}"))
+            tenth = int(10 * done / max(total, 1))
+            if tenth > printed["tenth"]:  # the console too, every tenth of the way
+                printed["tenth"] = tenth
+                print(f"  sample database: {done:,} of {total:,} tickets", flush=True)
 
         engine = make_engine(f"sqlite:///{tmp}")
         try:
@@ -56,6 +63,7 @@ def ensure_demo_database(settings: Settings) -> None:
         for suffix in ("-wal", "-shm"):
             DEMO_DB_PATH.with_name(tmp.name + suffix).unlink(missing_ok=True)
         bar.empty()
+        print(f"Sample database ready: {DEMO_DB_PATH}", flush=True)
 
 
 @st.cache_resource(show_spinner=False)

@@ -38,10 +38,18 @@ class PageContext:
     previous_flt: TicketFilter
     streets: pd.DataFrame
     communities: pd.DataFrame
+    comparison: str = "rolling"  # how the previous window was chosen: periods.comparison_period
 
     @property
     def previous_window(self) -> tuple[dt.date, dt.date]:
-        return periods.previous_period(self.since, self.until)
+        return self.previous_flt.since, self.previous_flt.until  # type: ignore[return-value]
+
+    def comparison_text(self) -> str:
+        """What the changes are against, in words: "the same part of the previous month, 11-01 to 11-10"."""
+        prev_since, prev_until = self.previous_window
+        unit = periods.CALENDAR_UNITS.get(self.state.period or "", "")
+        return t(f"period.compare.{self.comparison}", unit=t(f"period.unit.{unit}") if unit else "",
+                 prev_since=prev_since, prev_until=prev_until, days=periods.period_days(prev_since, prev_until))
 
     def without_period(self) -> TicketFilter:
         """The same choices over all time (for lists such as the overdue list, which are about now)."""
@@ -94,6 +102,26 @@ def _seed_from_url(catalogue: Catalogue, today: dt.date) -> None:
     st.session_state[keys.FILTERS_SEEDED] = True
 
 
+# Widgets whose shown labels are translated. After a language switch the browser gets the same widget
+# with new labels and falls back to its default choice at the next rerun (a page click reset 上月 to 本周);
+# writing each value back through the session makes Streamlit send it along with the new labels.
+TRANSLATED_WIDGETS = (keys.F_STREET, keys.F_COMMUNITY, keys.F_PERIOD, keys.F_RANGE, keys.F_CATEGORIES, keys.F_CHANNELS)
+
+
+# The pages' own choices (whatever page or community prefix they carry): by the end of their key.
+_PAGE_CHOICE_SUFFIXES = (
+    keys.OVERDUE_DUE, keys.OVERDUE_URGENCY, keys.OVERDUE_ESCALATED, keys.OVERDUE_DEPARTMENT, keys.FUNNEL_GROUP,
+    keys.TREND_FREQ, keys.TREND_GROUP, keys.TREND_SHOWN,
+)
+_PAGE_CHOICES = (keys.GRID_MAP_MEASURE, keys.GRID_MAP_OVERDUE_MARKS, keys.COMMUNITY_PICK)
+
+
+def _keep_choices_on_language_switch() -> None:
+    for key in list(st.session_state.keys()):
+        if key in TRANSLATED_WIDGETS or key in _PAGE_CHOICES or (isinstance(key, str) and key.endswith(_PAGE_CHOICE_SUFFIXES)):
+            st.session_state[key] = st.session_state[key]
+
+
 def _reset_community() -> None:
     st.session_state[keys.F_COMMUNITY] = ALL
 
@@ -119,10 +147,15 @@ def render_filter_bar(url: str, scope: Scope, settings: Settings, now: dt.dateti
         st.segmented_control(
             t("app.language"), LANGUAGES, format_func=lambda c: tr(f"app.language_name.{c}"),
             key=keys.LANGUAGE, required=True, default=st.session_state.get(keys.LANGUAGE, "zh"),
+            on_change=_keep_choices_on_language_switch,
         )
         st.subheader(t("filter.heading"))
+        # A scope of one street (a street secretary) has nothing else to choose: no "all streets".
+        street_options = list(catalogue.streets) if len(catalogue.streets) == 1 else [ALL, *catalogue.streets]
+        if st.session_state.get(keys.F_STREET) not in street_options:
+            st.session_state[keys.F_STREET] = street_options[0]
         street = st.selectbox(
-            t("filter.street"), [ALL, *catalogue.streets], key=keys.F_STREET,
+            t("filter.street"), street_options, key=keys.F_STREET,
             format_func=_unit_label(streets, "filter.all_streets"), on_change=_reset_community,
         )
         in_street = communities if street == ALL else communities[communities["street_id"].isin(streets.loc[streets["code"] == street, "id"])]
@@ -177,8 +210,9 @@ def build_context(
         since=since, until=until, street_ids=street_ids, community_ids=community_ids,
         categories=state.categories or None, channels=state.channels or None,
     )
-    prev_since, prev_until = periods.previous_period(since, until)
+    (prev_since, prev_until), comparison = periods.comparison_period(None if state.period == CUSTOM else state.period, since, until)
     return PageContext(
         url=url, scope=scope, settings=settings, now=now, state=state, since=since, until=until, flt=flt,
         previous_flt=replace(flt, since=prev_since, until=prev_until), streets=streets, communities=communities,
+        comparison=comparison,
     )

@@ -67,6 +67,8 @@ with engine.connect() as conn:
 
 st.subheader(t("accounts.list_heading"))
 shown = table.assign(role=table["role"].map(role_label), street=table["street"].fillna(""))
+for text_column in ("display_name", "email"):
+    shown[text_column] = shown[text_column].fillna("")  # an empty cell, not "None"
 columns = ("username", "display_name", "email", "role", "street", "active", "has_password", "last_sign_in_at", "locked_until")
 st.dataframe(
     shown[list(columns)], hide_index=True, width="stretch",
@@ -82,7 +84,12 @@ with add_tab, st.form(keys.ACCOUNTS_ADD_FORM, clear_on_submit=True):
     display_name = st.text_input(t("accounts.display_name"), key=keys.ACCOUNTS_ADD_NAME)
     email = st.text_input(t("accounts.email"), key=keys.ACCOUNTS_ADD_EMAIL)
     role = st.selectbox(t("accounts.role"), ROLES, format_func=role_label, key=keys.ACCOUNTS_ADD_ROLE, index=2)
-    street = st.selectbox(t("accounts.street"), street_choices, format_func=street_label, key=keys.ACCOUNTS_ADD_STREET, help=t("accounts.street_help"))
+    # Most new accounts are street secretaries, who must have a street: the first street is preselected
+    # (the choice is ignored for the other roles, as the help says).
+    street = st.selectbox(
+        t("accounts.street"), street_choices, format_func=street_label, key=keys.ACCOUNTS_ADD_STREET,
+        help=t("accounts.street_help"), index=1 if len(street_choices) > 1 else 0,
+    )
     password = st.text_input(t("accounts.password"), type="password", key=keys.ACCOUNTS_ADD_PASSWORD, help=t("accounts.password_help"))
     if st.form_submit_button(t("accounts.add_submit"), type="primary"):
         apply(

@@ -56,6 +56,7 @@ else:
 if figures.tickets == 0:
     st.info(t("community.no_tickets"))
 else:
+    st.caption(t("community.compare_caption", basis=ctx.comparison_text()))
     render_headline(figures, ctx)
     map_tab, funnel_tab, trend_tab = st.tabs([t("community.tab_map"), t("community.tab_funnel"), t("community.tab_trend")])
     with map_tab:

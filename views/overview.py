@@ -12,19 +12,26 @@ from ui.components.charts import category_movement_chart, show_chart
 from ui.components.headline import headline, render_headline
 from ui.components.ranking import ranking_frame, render_ranking
 from ui.filter_bar import page_context
-from ui.i18n import t
+from ui.i18n import literal, t
 
 ctx = page_context()
 figures = headline(ctx, ctx.flt, ctx.previous_flt)
-prev_since, prev_until = ctx.previous_window
-
 st.title(t("page.overview.title"))
-st.caption(t("overview.period_caption", since=ctx.since, until=ctx.until, prev_since=prev_since, prev_until=prev_until))
+st.caption(t("overview.period_caption", since=ctx.since, until=ctx.until, basis=ctx.comparison_text()))
 
 if figures.tickets == 0:
     st.info(t("overview.no_tickets"))
 else:
     render_headline(figures, ctx)
+    if ctx.settings.secretary_sees_district_rank and len(ctx.streets) == 1:
+        # A one-street scope (a street secretary): where the street stands among the district's streets.
+        standing = data.street_standing(ctx.url, ctx.scope, ctx.flt, ctx.now, ctx.settings)
+        if standing is not None:
+            name = literal(ctx.streets["name"].iloc[0])
+            if standing["ranked"]:
+                st.markdown(t("overview.standing", street=name, rank=standing["rank"], ranked=standing["ranked_streets"], streets=standing["streets"]))
+            else:
+                st.markdown(t("overview.standing_unranked", street=name, reason=t(f"ranking.reason.{standing['reason']}"), streets=standing["streets"]))
 
     by_unit = "community" if ctx.state.street else "street"
     left, right = st.columns([3, 2])

@@ -18,11 +18,10 @@ KPIS = ("satisfaction_rate", "resolution_rate", "callback_coverage", "dispatched
 ctx = page_context()
 counts, _ = data.headline_counts(ctx.url, ctx.scope, ctx.flt, ctx.now)
 prev_counts, _ = data.headline_counts(ctx.url, ctx.scope, ctx.previous_flt, ctx.now)
-prev_since, prev_until = ctx.previous_window
 
 st.title(t("page.satisfaction.title"))
 st.caption(
-    t("satisfaction.period_caption", since=ctx.since, until=ctx.until, prev_since=prev_since, prev_until=prev_until)
+    t("satisfaction.period_caption", since=ctx.since, until=ctx.until, basis=ctx.comparison_text())
 )
 if counts["dispatched"] == 0:
     st.info(t("satisfaction.no_tickets"))

@@ -68,12 +68,15 @@ def kpi_row(
     for column, key in zip(st.columns(len(keys)), keys):
         m = metric(key)
         prev = previous.get(key) if previous else None
+        delta, _ = change(current.get(key), prev, m.unit)
+        unchanged = delta is not None and round(delta, 1) == 0  # "+0": no arrow, no colour (neither up nor good)
         with column:
             st.metric(
                 t(f"metric.{key}.name"),
                 format_value(current.get(key), m.unit),
                 delta=format_delta(current.get(key), prev, m.unit),
-                delta_color=_DELTA_COLOR[m.higher_is_better],
+                delta_color="off" if unchanged else _DELTA_COLOR[m.higher_is_better],
+                delta_arrow="off" if unchanged else "auto",
                 help=metric_help(key, settings, counts),
                 border=True,
             )

@@ -72,6 +72,13 @@ def counts_by(url: str, scope: Scope, flt: TicketFilter, now: dt.datetime, by: s
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+def street_standing(url: str, scope: Scope, flt: TicketFilter, now: dt.datetime, _settings: Settings) -> dict | None:
+    # `_settings` is not part of the cache key (Streamlit cannot hash it): the process's settings are loaded once.
+    with engine_for(url).connect() as conn:
+        return queries.street_standing(conn, scope, flt, now=now, settings=_settings)
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
 def received_range(url: str, scope: Scope) -> tuple[dt.datetime | None, dt.datetime | None]:
     with engine_for(url).connect() as conn:
         return queries.received_range(conn, scope)

@@ -135,6 +135,8 @@ def signed_in_viewer(url: str, settings: Settings) -> Viewer | None:
             session_cookie.request_expire()
             if ended not in (END_SIGNED_OUT, _UNKNOWN):
                 st.session_state[keys.AUTH_NOTICE] = ended
+            if stored is not None and stored.method == "oidc" and oidc_configured() and st.user.get("is_logged_in"):
+                st.logout()  # or the provider's cookie would sign straight back in, past the idle limit
         else:
             end_session("session_ended" if ended == _UNKNOWN else ended)
         return None

@@ -144,6 +144,8 @@ def coverage_chart(data: pd.DataFrame, freq: str, height: int = 300) -> alt.Char
             x2="period_next:T",
             y=alt.Y("callback_coverage:Q", title=None, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
             y2=alt.datum(0),
+            # The period not over yet: pale — its tickets closed in the last day or two are not called back yet.
+            opacity=alt.condition("datum.partial", alt.value(0.35), alt.value(1.0)),
             tooltip=[
                 alt.Tooltip("period_label:N", title=t("trend.period")),
                 alt.Tooltip("coverage_text:N", title=t("metric.callback_coverage.name")),

@@ -188,6 +188,7 @@ class HeadlineFigures:
     today: dt.date
     month_since: dt.date
     month_until: dt.date  # yesterday while today's count is withheld (metrics.suppression, rule 2)
+    previous_month: bool = False  # this month too young to show: the row holds the whole previous month
 
 
 def render_headline(figures: HeadlineFigures, min_count: int) -> None:
@@ -195,7 +196,8 @@ def render_headline(figures: HeadlineFigures, min_count: int) -> None:
     rows = []
     for period, heading in (
         ("today", t("public.headline.today", date=f"{figures.today:%Y-%m-%d}")),
-        ("month", t("public.headline.month", since=f"{figures.month_since:%m-%d}", until=f"{figures.month_until:%m-%d}")),
+        ("month", t("public.headline.last_month" if figures.previous_month else "public.headline.month",
+                    since=f"{figures.month_since:%m-%d}", until=f"{figures.month_until:%m-%d}", n=min_count)),
     ):
         values = figures.values[period]
         cards = [_card(t("public.headline.tickets"), count_text(values["tickets"], min_count), is_missing(values["tickets"]))]

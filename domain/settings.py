@@ -79,6 +79,9 @@ class Settings:
     # A street secretary sees where their street stands among the district's streets (its rank and how many
     # were ranked — never another street's name or figures); false hides it, for districts that prefer [A].
     secretary_sees_district_rank: bool = True
+    # 解决率 and 满意率 resting on fewer answered callbacks than this are shown as 样本不足, not as a rate
+    # (one callback makes 100 % or 0 %) — on the cards and as points of the trends [A].
+    min_rate_callbacks: int = 10
     # The public screen suppresses any figure based on fewer than this many tickets [A].
     public_min_count: int = 5
     # "Due soon" on the overdue list: open and due within this many hours [A].
@@ -155,7 +158,7 @@ def validate(settings: Settings) -> None:
     weights = settings.composite_weights
     if any(w < 0 for w in weights.values()) or abs(sum(weights.values()) - 1) > 1e-9:
         raise ValueError("composite_weights must be non-negative and add up to 1")
-    for key in ("min_ranked_tickets", "public_min_count"):
+    for key in ("min_ranked_tickets", "public_min_count", "min_rate_callbacks"):
         if getattr(settings, key) < 1:
             raise ValueError(f"{key} must be at least 1")
     for key in ("max_failed_sign_ins", "lockout_minutes", "session_idle_minutes", "session_max_hours"):

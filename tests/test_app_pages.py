@@ -30,7 +30,10 @@ def run_app(lang: str = "zh", preset: str = "this_month", now: dt.datetime = NOW
     return at.run()
 
 
-def test_overview_shows_three_rates_and_composite(sqlite_casebook):
+def test_overview_shows_three_rates_and_composite(sqlite_casebook, tmp_path, monkeypatch):
+    settings_file = tmp_path / "settings.toml"  # the case book has 3 answered callbacks: show their rates
+    settings_file.write_text("min_rate_callbacks = 1\n", encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_SETTINGS", str(settings_file))
     at = run_app()
     assert not at.exception
     values = {m.label: m.value for m in at.metric}
@@ -40,6 +43,16 @@ def test_overview_shows_three_rates_and_composite(sqlite_casebook):
     assert values["满意率"] == "66.7%"
     assert values["综合得分（测算）"] == f"{100 * (0.10 * 4 / 7 + 0.45 * 0.5 + 0.45 * 2 / 3):.1f}"
     assert values["工单量"] == "9"
+
+
+def test_callback_rates_on_too_few_callbacks_say_so(sqlite_casebook):
+    """With the default minimum (10 answered callbacks) the case book's 3 are too few: 解决率, 满意率 and the
+    composite read 样本不足 (with why on hover), never 100 % or 0 % of a handful; 响应率 still shows."""
+    at = run_app()
+    values = {m.label: m.value for m in at.metric}
+    assert values["解决率"] == values["满意率"] == values["综合得分（测算）"] == "样本不足"
+    assert values["响应率"] == "57.1%"
+    assert "少于 10 件" in {m.label: m.help for m in at.metric}["满意率"]
 
 
 def test_overview_metric_help_shows_definition_and_fraction(sqlite_casebook):

@@ -26,6 +26,15 @@ GROUP_KEY = f"{keys.SATISFACTION_PAGE}_{keys.TREND_GROUP}"
 SATISFACTION, RESOLUTION, COVERAGE, PULL_DOWN = range(4)  # the page's charts, in order
 
 
+@pytest.fixture(autouse=True)
+def _rates_of_a_few_callbacks(sqlite_casebook, tmp_path, monkeypatch):  # after the case book, which clears the settings
+    """The case book has 3 answered callbacks in November: with the default minimum (10) no rate would show.
+    These tests check the rates themselves, so the minimum is 1 here (test_too_few_callbacks_* use 10)."""
+    settings_file = tmp_path / "few.toml"
+    settings_file.write_text("min_rate_callbacks = 1\n", encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_SETTINGS", str(settings_file))
+
+
 
 
 def open_page(lang: str = "zh", now: dt.datetime = NOW, **params: str) -> AppTest:
@@ -51,8 +60,11 @@ def chart(at: AppTest, index: int) -> tuple[dict, list[pd.DataFrame]]:
 def points(at: AppTest, index: int, column: str) -> pd.DataFrame:
     """The rows of chart `index` that carry `column` (the data behind its lines or bars)."""
     _, frames = chart(at, index)
-    (frame,) = [f for f in frames if column in f.columns and "period_start" in f.columns]
-    return frame
+    found = [f for f in frames if column in f.columns and "period_start" in f.columns]
+    assert found, f"no data with {column}"
+    # Layers (solid line, dashed tail, filled and hollow points) carry overlapping rows: each period once.
+    keys = ["period_start", *(["group"] if "group" in found[0].columns else [])]
+    return pd.concat(found).drop_duplicates(subset=keys).sort_values(keys, ignore_index=True)
 
 
 def _weeks(frame: pd.DataFrame) -> list[str]:
@@ -116,7 +128,7 @@ def test_target_lines_come_from_the_settings(sqlite_casebook, index, target):
 
 def test_target_line_follows_a_settings_file(sqlite_casebook, tmp_path, monkeypatch):
     settings_file = tmp_path / "settings.toml"
-    settings_file.write_text("target_satisfaction_rate = 0.8\n", encoding="utf-8")
+    settings_file.write_text("target_satisfaction_rate = 0.8\nmin_rate_callbacks = 1\n", encoding="utf-8")
     monkeypatch.setenv("DASHBOARD_SETTINGS", str(settings_file))
     _, frames = chart(open_page(), SATISFACTION)
     (rule,) = [f for f in frames if "target" in f.columns]
@@ -188,3 +200,24 @@ def test_satisfaction_page_in_english(sqlite_casebook, monkeypatch):
     assert {m.label for m in at.metric} == {"Satisfaction rate", "Resolution rate", "Callback coverage", "Dispatched"}
     frame = points(at, SATISFACTION, "satisfaction_rate")
     assert frame["satisfaction_numerator"].iloc[-1] == "satisfied 0 + 1 × basically satisfied 1"
+
+
+def test_too_few_callbacks_draw_no_point_and_say_so(sqlite_casebook, monkeypatch):
+    monkeypatch.delenv("DASHBOARD_SETTINGS")  # the default minimum: 10 answered callbacks
+    at = open_page()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["满意率"] == "样本不足"
+    _, frames = chart(at, SATISFACTION)
+    assert not any("satisfaction_rate" in f.columns and len(f) for f in frames)  # no point of 1–2 callbacks
+    assert "少于 10 件（样本不足），不画点" in " ".join(c.value for c in at.caption)
+
+
+def test_the_week_not_over_yet_is_hollow_and_dashed(sqlite_casebook):
+    at = open_page(now=dt.datetime(2026, 11, 4, 12, 0))  # Wednesday: the week of 11-02 has T2's and T3's callbacks
+    spec, frames = chart(at, SATISFACTION)
+    marks = [(layer.get("mark", {}).get("type"), layer.get("mark", {}).get("filled"), layer.get("mark", {}).get("strokeDash"))
+             for layer in spec["layer"]]
+    assert ("point", False, None) in marks and ("line", None, [4, 3]) in marks
+    hollow = [f for f in frames if "partial" in f.columns and len(f) and f["partial"].all()]
+    assert hollow and {f"{pd.Timestamp(d):%m-%d}" for f in hollow for d in f["period_start"]} == {"11-02"}
+    assert "空心点和虚线：本期尚未结束（截至 11-04）" in " ".join(c.value for c in at.caption)

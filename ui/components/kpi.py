@@ -45,6 +45,15 @@ def format_delta(current: Any, previous: Any, unit: str) -> str | None:
     return text if relative is None else f"{text} ({relative:+.1%})"
 
 
+CALLBACK_RATES = ("resolution_rate", "satisfaction_rate", "composite")  # the composite weighs the two by 0.9
+
+
+def too_few_callbacks(key: str, counts: Mapping[str, int] | None, settings: Settings) -> bool:
+    """Whether `key` is a callback rate resting on fewer answered callbacks than settings.min_rate_callbacks
+    (then shown as 样本不足: with one callback it is 100 % or 0 %)."""
+    return key in CALLBACK_RATES and counts is not None and 0 < counts.get("callbacks_answered", 0) < settings.min_rate_callbacks
+
+
 def metric_help(key: str, settings: Settings, counts: Mapping[str, int] | None = None) -> str:
     """The hover text of a metric: its definition with the deployment's parameters filled in, and the
     actual numerator and denominator when the counts are given."""
@@ -68,6 +77,11 @@ def kpi_row(
     for column, key in zip(st.columns(len(keys)), keys):
         m = metric(key)
         prev = previous.get(key) if previous else None
+        if too_few_callbacks(key, counts, settings):
+            with column:
+                st.metric(t(f"metric.{key}.name"), t("kpi.too_few"), help=metric_help(key, settings, counts)
+                          + "\n\n" + t("kpi.too_few_help", n=settings.min_rate_callbacks), border=True)
+            continue
         delta, _ = change(current.get(key), prev, m.unit)
         unchanged = delta is not None and round(delta, 1) == 0  # "+0": no arrow, no colour (neither up nor good)
         with column:

@@ -83,8 +83,11 @@ def _tooltip_frame(frame: pd.DataFrame, freq: str, until: dt.date, settings: Set
     return data
 
 
-def trend_chart(data: pd.DataFrame, measure: str, freq: str, target: float, grouped: bool) -> alt.LayerChart:
-    """Lines (with points) of one rate per period, one line per group, and a dashed target rule."""
+def trend_chart(data: pd.DataFrame, measure: str, freq: str, target: float, grouped: bool, min_callbacks: int = 1) -> alt.LayerChart:
+    """Lines (with points) of one rate per period, one line per group, and a dashed target rule.
+
+    A period with fewer than `min_callbacks` answered callbacks has no point (样本不足, said beside the chart);
+    the period not complete yet (`partial`) is a hollow point at the end of a dashed segment."""
     numerator = "satisfaction_numerator" if measure == "satisfaction_rate" else "resolution_numerator"
     name = t(f"metric.{measure}.name")
     tooltip = [
@@ -103,13 +106,21 @@ def trend_chart(data: pd.DataFrame, measure: str, freq: str, target: float, grou
     )
     if grouped:
         encoding["color"] = alt.Color("group:N", title=None, legend=alt.Legend(orient="bottom", columns=3))
-    base = alt.Chart(data.dropna(subset=[measure])).encode(**encoding)
+    plotted = data[data["callbacks_answered"] >= min_callbacks].dropna(subset=[measure])
+    partial = plotted["partial"].astype(bool)
+    # The dashed tail: each line's last complete period and its partial one.
+    line_of = plotted["group"] if grouped else pd.Series(0, index=plotted.index)
+    last_complete = plotted[~partial].groupby(line_of[~partial])["period_start"].max().to_dict()
+    is_last = [last_complete.get(line) == start for line, start in zip(line_of, plotted["period_start"])]
+    tail = plotted[partial | pd.Series(is_last, index=plotted.index, dtype=bool)]
     colour = {} if grouped else {"color": LINE_COLOR}
-    # A point's size grows with its answered callbacks, so a rate resting on a handful of calls looks small.
-    points = base.mark_point(filled=True, opacity=1, **colour).encode(
-        size=alt.Size("callbacks_answered:Q", legend=None, scale=alt.Scale(range=[12, 110]))
-    )
-    lines = base.mark_line(strokeWidth=1.8, **colour) + points
+    size = alt.Size("callbacks_answered:Q", legend=None, scale=alt.Scale(range=[12, 110]))
+    # A point's size grows with its answered callbacks, so a rate resting on few calls looks small.
+    points = alt.Chart(plotted[~partial]).encode(**encoding).mark_point(filled=True, opacity=1, **colour).encode(size=size)
+    hollow = alt.Chart(plotted[partial]).encode(**encoding).mark_point(filled=False, opacity=1, strokeWidth=2, **colour).encode(size=size)
+    solid = alt.Chart(plotted[~partial]).encode(**encoding).mark_line(strokeWidth=1.8, **colour)
+    dashed = alt.Chart(tail).encode(**encoding).mark_line(strokeWidth=1.8, strokeDash=[4, 3], **colour)
+    lines = solid + dashed + points + hollow
     target_label = t("trend.target", value=f"{target:.0%}")
     rule_data = pd.DataFrame({"target": [target], "label": [target_label], "help": [t("trend.target_help")]})
     rule = alt.Chart(rule_data).mark_rule(color=TARGET_COLOR, strokeDash=[6, 4], strokeWidth=1.5).encode(
@@ -133,6 +144,8 @@ def coverage_chart(data: pd.DataFrame, freq: str, height: int = 300) -> alt.Char
             x2="period_next:T",
             y=alt.Y("callback_coverage:Q", title=None, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
             y2=alt.datum(0),
+            # The period not over yet: pale — its tickets closed in the last day or two are not called back yet.
+            opacity=alt.condition("datum.partial", alt.value(0.35), alt.value(1.0)),
             tooltip=[
                 alt.Tooltip("period_label:N", title=t("trend.period")),
                 alt.Tooltip("coverage_text:N", title=t("metric.callback_coverage.name")),
@@ -177,9 +190,10 @@ def render_trend(ctx: PageContext, flt: TicketFilter, *, freq: str, group_by: st
             return
         shown = _tooltip_frame(frame[frame["group"].isin(groups)], freq, until, ctx.settings)
     columns = st.columns([5, 5, 3], gap="medium")
+    minimum = ctx.settings.min_rate_callbacks
     for column, measure in zip(columns, TREND_MEASURES):
         with column:
-            show_chart(trend_chart, shown, measure, freq, target_of(measure, ctx.settings), group_by is not None)
+            show_chart(trend_chart, shown, measure, freq, target_of(measure, ctx.settings), group_by is not None, minimum)
     with columns[2]:
         show_chart(coverage_chart, total, freq, 300 if group_by is None else 320)
     targets = t(
@@ -187,7 +201,13 @@ def render_trend(ctx: PageContext, flt: TicketFilter, *, freq: str, group_by: st
         satisfaction=f"{ctx.settings.target_satisfaction_rate:.0%}",
         resolution=f"{ctx.settings.target_resolution_rate:.0%}",
     )
-    st.caption(t("trend.how_to_read") + " " + targets)
+    few = int(((shown["callbacks_answered"] > 0) & (shown["callbacks_answered"] < minimum)).sum())
+    notes = [t("trend.how_to_read"), targets]
+    if few:
+        notes.append(t("trend.too_few", count=few, n=minimum))
+    if bool(shown["partial"].any()):
+        notes.append(t("trend.partial_note", until=f"{until:%m-%d}"))
+    st.caption(" ".join(notes))
 
 
 def pull_down_chart(frame: pd.DataFrame) -> alt.Chart:

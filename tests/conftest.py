@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests assert behaviour, not speed: no per-example deadline (a loaded CI machine took 402 ms for
+# one example of a pure function and failed the default 200 ms).
+hypothesis_settings.register_profile("project", deadline=None)
+hypothesis_settings.load_profile("project")
 from sqlalchemy.exc import OperationalError
 
 from data_access import figures

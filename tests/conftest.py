@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-
-# Property tests assert behaviour, not speed: no per-example deadline (a loaded CI machine took 402 ms for
-# one example of a pure function and failed the default 200 ms).
-hypothesis_settings.register_profile("project", deadline=None)
-hypothesis_settings.load_profile("project")
 from sqlalchemy.exc import OperationalError
 
 from data_access import figures
 from data_access.engine import make_engine
 from helpers import BACKEND_URLS, point_app_at, write_casebook
+
+# Property tests assert behaviour, not speed: no per-example deadline (a loaded CI machine took 402 ms for
+# one example of a pure function and failed the default 200 ms).
+hypothesis_settings.register_profile("project", deadline=None)
+hypothesis_settings.load_profile("project")
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 TEST_DATA = Path(__file__).resolve().parent / "data"

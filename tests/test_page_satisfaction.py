@@ -176,7 +176,7 @@ def test_categories_that_pull_satisfaction_down(sqlite_casebook):
     # 供水: 1 of 3 answers, rate 0 against 2/3 → (2/3 × 1 − 0) ÷ 3 = 2/9 ≈ 22.22 pp; the others pull up.
     assert list(bars["category"]) == ["供水"]
     assert bars["gain_pp"].iloc[0] == pytest.approx(200 / 9)
-    assert bars["bar_label"].iloc[0] == "满意率 0.0% · 回访 1 件"
+    assert bars["bar_label"].iloc[0] == "0.0%（1 件回访）"
     table = at.dataframe[0].value
     assert list(table["问题分类"]) == ["供水", "供暖", "噪音扰民"]
     assert list(table["拉低幅度（百分点）"]) == pytest.approx([200 / 9, -100 / 9, -100 / 9])

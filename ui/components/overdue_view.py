@@ -52,10 +52,10 @@ CHART_TOP_COMMUNITIES = 15
 # Column widths (px) of the summary table and the list: at 1366 × 768 with the sidebar open the main area is
 # ~900 px, the summary table 5/9 of it; every column fits without scrolling (issue 10: the right-hand columns
 # were cut off). The full text of a cut cell is in its tooltip.
-SUMMARY_WIDTHS = {"community": 95, "street": 80, "count": 50, "due_soon": 70, "worst": 105}
+SUMMARY_WIDTHS = {"community": 95, "street": 80, "count": 50, "due_soon": 85, "worst": 105}
 LIST_WIDTHS = {
-    "community": 85, "street": 80, "ticket_no": 130, "category": 80, "urgency": 65, "lateness": 120,
-    "hours_late": 60, "due_at": 90, "lead_department": 90, "escalations": 60, "whistle": 45, "status": 65,
+    "community": 85, "street": 80, "ticket_no": 140, "category": 75, "urgency": 65, "lateness": 120,
+    "hours_late": 60, "due_at": 90, "lead_department": 85, "escalations": 60, "whistle": 45, "status": 65,
 }
 # The list's columns, in screen and export order (headers: overdue.col.<name>).
 LIST_COLUMNS = (
@@ -107,7 +107,7 @@ def overdue_filters(ctx: PageContext, departments: pd.DataFrame, *, key_prefix: 
     if dep_key in st.session_state:  # a department no longer listed (other sidebar filter) is dropped
         st.session_state[dep_key] = [d for d in st.session_state[dep_key] if d in choices]
     counts = dict(zip(departments["lead_department"], departments["tickets"]))
-    due_col, urgency_col, department_col, escalated_col = st.columns([2.6, 2, 2.8, 1.6], vertical_alignment="bottom")
+    due_col, urgency_col, department_col, escalated_col = st.columns([3.2, 2, 2.4, 1.6], vertical_alignment="bottom")
     with due_col:
         due = st.segmented_control(
             t("overdue.filter.due"), DUE_CHOICES, key=_key(key_prefix, keys.OVERDUE_DUE), default="both",

@@ -158,3 +158,28 @@ def test_english_screen(server, page, sample):
     text = page.inner_text('[data-testid="stMain"]')
     assert "Data as of 12:00" in text and "Response rate" in text
     assert leaks(text, secrets) == {}
+
+
+@pytest.mark.parametrize("width, height", [(1366, 768), (1920, 1080), (3840, 2160), (390, 844)],
+                         ids=["laptop", "full-hd", "4k-tv", "phone"])
+@pytest.mark.parametrize("panel", ["headline", "map", "resolved"])
+def test_screen_fills_every_screen_without_scrolling(server, browser, width, height, panel):
+    """Drawn for 1920 × 1080 and scaled to the screen: on a laptop, a full-HD screen and a 4K TV the footer is
+    on the screen (a kiosk cannot scroll) and the content fills most of its height; on a phone it reflows to
+    narrower columns, the title stays on a line or two and nothing scrolls sideways."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    pg = context.new_page()
+    try:
+        open_panel(pg, f"{server}/?panel={panel}", panel)
+        pg.screenshot(path=str(SHOTS / f"public_{width}x{height}_{panel}.png"))
+        footer = pg.evaluate("() => document.querySelector('.ps-footer').getBoundingClientRect().bottom")
+        widest = pg.evaluate("() => Math.max(...[...document.querySelectorAll('[data-testid=stMain] *')].map(e => e.getBoundingClientRect().right))")
+        assert widest <= width + 1, widest  # nothing sideways
+        title = pg.evaluate("() => document.querySelector('.ps-header h1').getBoundingClientRect().height")
+        if width >= 1000:
+            assert height * 0.55 <= footer <= height, footer  # on screen, and the screen used
+            assert title <= height * 0.08, title  # one line
+        else:
+            assert title <= 80, title  # a line or two, not a character per line
+    finally:
+        context.close()

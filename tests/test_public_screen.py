@@ -314,3 +314,12 @@ def test_next_panel(index, since, clock, rotate, tick, expected):
 )
 def test_pack_columns(sizes, columns, expected):
     assert panels.pack_columns(sizes, columns) == expected
+
+
+def test_right_after_midnight_on_the_first_the_previous_month_stands_in(casebook_copy):
+    """1 December 00:01: today has no tickets and the month no days yet, so the month row would be <5 and
+    样本不足 throughout; it shows the whole of November instead, labelled as such."""
+    text = screen_text(run_screen("headline", now=dt.datetime(2026, 12, 1, 0, 1)))
+    assert "今日（2026-12-01） 受理诉求 <5" in text
+    assert "上月全月（11-01 至 11-30）· 本月至今不足 5 件，先显示上月 受理诉求 10" in text  # 9 tickets, rounded
+    assert "应联系的已派单工单" in text  # the footnote gives the real denominator

@@ -156,7 +156,16 @@ def load_headline(read: PanelRead) -> panels.HeadlineFigures:
     at = read.as_of()
     month_since = periods.month_start(read.now.date())
     counts = data_public.headline_counts(read.url, read.scope, read.now, at)
-    return panels.HeadlineFigures(public_figures.headline(counts, read.settings), read.now.date(), month_since, max(at.date(), month_since))
+    values = public_figures.headline(counts, read.settings)
+    if values["month"]["tickets"] is None:
+        # The month is too young to show (right after midnight on the 1st): the whole previous month instead,
+        # labelled as such — complete, so it never moves.
+        last_day = month_since - dt.timedelta(days=1)
+        first_day = periods.month_start(last_day)
+        last = data_public.period_counts(read.url, read.scope, first_day, last_day, at)
+        values["month"] = public_figures.headline({"month": last}, read.settings)["month"]
+        return panels.HeadlineFigures(values, read.now.date(), first_day, last_day, previous_month=True)
+    return panels.HeadlineFigures(values, read.now.date(), month_since, max(at.date(), month_since))
 
 
 def load_map(read: PanelRead) -> public_map.MapFigures:

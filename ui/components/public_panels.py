@@ -51,6 +51,21 @@ SCREEN_CSS = f"""
   [data-testid="stMainBlockContainer"], .block-container {{
     padding: 1.2rem 2.4rem 0.8rem 2.4rem !important; max-width: 100% !important;
   }}
+  /* Drawn for 1920 × 1080 and scaled to the screen, charts included: half size at 960 × 540, double on a
+     3840 × 2160 TV, 0.71 at 1366 × 768 — whichever of width and height is tighter, so nothing scrolls. */
+  [data-testid="stMainBlockContainer"] {{ zoom: min(calc(100vw / 1920px), calc(100vh / 1080px)); }}
+  /* A phone (residents scanning the lobby's QR code): half size, one column, the page scrolls. */
+  @media (max-width: 760px) {{
+    [data-testid="stMainBlockContainer"] {{ zoom: 0.5; }}
+    [data-testid="stMainBlockContainer"], .block-container {{ padding: 1rem 1rem !important; }}
+    .ps-header {{ flex-wrap: wrap; }}
+    .ps-header h1 {{ font-size: 52px; }}
+    .ps-cards {{ grid-template-columns: repeat(2, 1fr) !important; }}
+    .ps-value {{ font-size: 72px !important; }}
+    .ps-streets {{ flex-direction: column; }}
+    .ps-panel-title {{ flex-wrap: wrap; }}
+    .ps-dots {{ white-space: normal; }}
+  }}
   /* A fragment's rerun must not grey the screen out. */
   [data-stale="true"], .stale-element {{ opacity: 1 !important; }}
   .ps-header {{ display: flex; justify-content: space-between; align-items: baseline; gap: 2rem;
@@ -173,6 +188,7 @@ class HeadlineFigures:
     today: dt.date
     month_since: dt.date
     month_until: dt.date  # yesterday while today's count is withheld (metrics.suppression, rule 2)
+    previous_month: bool = False  # this month too young to show: the row holds the whole previous month
 
 
 def render_headline(figures: HeadlineFigures, min_count: int) -> None:
@@ -180,7 +196,8 @@ def render_headline(figures: HeadlineFigures, min_count: int) -> None:
     rows = []
     for period, heading in (
         ("today", t("public.headline.today", date=f"{figures.today:%Y-%m-%d}")),
-        ("month", t("public.headline.month", since=f"{figures.month_since:%m-%d}", until=f"{figures.month_until:%m-%d}")),
+        ("month", t("public.headline.last_month" if figures.previous_month else "public.headline.month",
+                    since=f"{figures.month_since:%m-%d}", until=f"{figures.month_until:%m-%d}", n=min_count)),
     ):
         values = figures.values[period]
         cards = [_card(t("public.headline.tickets"), count_text(values["tickets"], min_count), is_missing(values["tickets"]))]

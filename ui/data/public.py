@@ -37,6 +37,12 @@ def district_names(url: str, scope: Scope) -> list[str]:
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+def period_counts(url: str, scope: Scope, since: dt.date, until: dt.date, now: dt.datetime) -> dict[str, int]:
+    with engine_for(url).connect() as conn:
+        return public_queries.period_counts(conn, scope, since, until, now=now)
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
 def today_counts(url: str, scope: Scope, now: dt.datetime) -> dict[str, int]:
     with engine_for(url).connect() as conn:
         return public_queries.period_counts(conn, scope, now.date(), now.date(), now=now)

@@ -206,7 +206,8 @@ def test_too_few_callbacks_draw_no_point_and_say_so(sqlite_casebook, monkeypatch
     monkeypatch.delenv("DASHBOARD_SETTINGS")  # the default minimum: 10 answered callbacks
     at = open_page()
     assert not at.exception
-    assert {m.label: m.value for m in at.metric}["满意率"] == "样本不足"
+    card = {m.label: m for m in at.metric}["满意率"]
+    assert (card.value, card.delta) == ("—", "样本不足")
     _, frames = chart(at, SATISFACTION)
     assert not any("satisfaction_rate" in f.columns and len(f) for f in frames)  # no point of 1–2 callbacks
     assert "少于 10 件（样本不足），不画点" in " ".join(c.value for c in at.caption)

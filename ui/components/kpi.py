@@ -85,7 +85,9 @@ def kpi_row(
         prev = previous.get(key) if previous else None
         if too_few_callbacks(key, counts, settings):
             with column:
-                st.metric(metric_label(key), t("kpi.too_few"), help=metric_help(key, settings, counts)
+                # "—" with 样本不足 beneath: as the value, 样本不足 was cut to "样本…" in a card at 1366 px.
+                st.metric(metric_label(key), "—", delta=t("kpi.too_few"), delta_color="off", delta_arrow="off",
+                          help=metric_help(key, settings, counts)
                           + "\n\n" + t("kpi.too_few_help", n=settings.min_rate_callbacks), border=True)
             continue
         delta, _ = change(current.get(key), prev, m.unit)

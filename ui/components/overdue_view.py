@@ -1,5 +1,6 @@
 """The 超期督办 overdue view's rendering: the page's own filters, the per-community summary, the list grouped
-by community, and its CSV / Excel exports — exactly the rows on screen, with the same localised headers.
+by community, and its CSV / Excel exports — exactly the rows on screen, with the same localised headers (and the
+street, which the screen leaves out when every row is of one street).
 
 `render_overdue_list(ctx, flt, key_prefix=...)` is the list with its filters and exports alone, for other
 pages (the community page); `views/overdue.py` adds the per-community summary between filters and list.
@@ -271,13 +272,13 @@ def list_frame(rows: pd.DataFrame) -> pd.DataFrame:
         "whistle": rows["whistle"].astype(bool),
         "status": words_for("status", lambda s: t(f"vocab.status.{s}")),
     }
-    return without_single_street(pd.DataFrame({t(f"overdue.col.{c}"): values[c] for c in LIST_COLUMNS}))
+    return pd.DataFrame({t(f"overdue.col.{c}"): values[c] for c in LIST_COLUMNS})
 
 
 def without_single_street(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` without its street column when every row is of one street (a secretary's list, a street's
-    filter): the column says nothing the page does not, and its width is what pushed the right-hand columns
-    out of view at 1366 px."""
+    filter): on screen the column says nothing the page does not, and its width is what pushed the right-hand
+    columns out of view at 1366 px. The exports keep it (a file travels without the page around it)."""
     street = t("overdue.col.street")
     if street in frame.columns and frame[street].nunique(dropna=False) <= 1:
         return frame.drop(columns=[street])
@@ -285,6 +286,8 @@ def without_single_street(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def render_list(frame: pd.DataFrame, settings: Settings) -> None:
+    """The list on screen: `frame` without the street column when it holds one street."""
+    frame = without_single_street(frame)
     col = {c: t(f"overdue.col.{c}") for c in LIST_COLUMNS}
     width = {col[c]: w for c, w in LIST_WIDTHS.items()}
     help_text = {
@@ -399,7 +402,8 @@ def export_file_name(unit: str, today: dt.date, extension: str) -> str:
 
 
 def render_exports(frame: pd.DataFrame, unit: str, today: dt.date, *, key_prefix: str) -> None:
-    """CSV and Excel of exactly the frame on screen; the files are built when the button is clicked."""
+    """CSV and Excel of exactly the rows on screen, street column included; the files are built when the button is
+    clicked."""
     out = export_frame(frame, t("overdue.yes"), t("overdue.no"))
     # st.download_button itself (not a column's method): one public name to observe in tests.
     with st.container(horizontal=True, vertical_alignment="center"):

@@ -104,9 +104,18 @@ def open_page(pg, url: str, charts: list[str] = (), username: str = "supervisor"
     pg.wait_for_timeout(1200)  # WebGL and fonts settle
 
 
-def shot(pg, name: str) -> None:
+def shot(pg, name: str, whole_page: bool = False) -> None:
+    """A screenshot of the window; with `whole_page`, of the whole page: Streamlit scrolls its main area
+    itself, so the window is made as tall as that area for the picture (full_page sees the window only)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    size = pg.viewport_size
+    if whole_page:
+        tall = pg.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        pg.set_viewport_size({"width": size["width"], "height": max(size["height"], int(tall) + 20)})
+        pg.wait_for_timeout(800)
     pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if whole_page:
+        pg.set_viewport_size(size)
 
 
 @pytest.mark.parametrize("path, title, charts", PAGES, ids=[p[0] or "overview" for p in PAGES])
@@ -208,6 +217,56 @@ def test_overview_numbers_match_cli_metrics(server, page, sample_url):
     assert values["满意率"] == f"{expected['satisfaction_rate']:.1%}"
     assert values["综合得分（测算）"] == f"{expected['composite']:.1f}"
     assert values["工单量"] == f"{expected['tickets']:,}"
+
+
+def axis_labels(pg, axis: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """The tick labels of the `axis` ("X" or "Y") of every chart on the page, as drawn in its SVG."""
+    return pg.evaluate(
+        """(axis) => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg')].map(svg =>
+            [...svg.querySelectorAll(`g.role-axis[aria-label^="${axis}-axis"] .role-axis-label text`)]
+                .map(text => text.textContent))""",
+        axis,
+    )
+
+
+def assert_axis_labels_distinct(pg) -> None:  # type: ignore[no-untyped-def]
+    for labels in axis_labels(pg, "Y"):
+        assert labels and len(labels) == len(set(labels)), labels
+
+
+def test_secretary_overdue_and_monthly_satisfaction_hold_for_one_street(server, page):
+    """Issue 10, charts that hold for a single street: as a street secretary at 1366 × 768 the overdue chart
+    of a few communities collapsed (overprinted labels, bars ~1 px) and the monthly 满意率 axis read
+    "93% 93% 93%". 南河街道 (nanhe) has overdue tickets in 4 communities of the sample."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_page(page, f"{server}/overdue", ["stVegaLiteChart"], username="nanhe")
+    shot(page, "zh_secretary_overdue", whole_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    (communities,) = axis_labels(page, "Y")
+    assert 2 <= len(communities) == len(set(communities))
+    # Each community's band is at least BAND_STEP (28 px) high, not a share of a fixed height.
+    height = page.locator('[data-testid="stVegaLiteChart"] svg').first.bounding_box()["height"]
+    assert height >= 28 * len(communities)
+    open_page(page, f"{server}/satisfaction", ["stVegaLiteChart"], username="nanhe")
+    page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"] button', has_text="按月").click()
+    page.wait_for_timeout(500)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg', timeout=30_000)
+    page.wait_for_timeout(1200)
+    shot(page, "zh_secretary_satisfaction_month", whole_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert len(axis_labels(page, "Y")) >= 3  # 满意率, 解决率, 回访覆盖率 (and the pull-down bars, if any)
+    assert_axis_labels_distinct(page)
+
+
+def test_overdue_of_a_one_community_street_in_english(server, page):
+    """One unit: 青年路街道 has one community with an overdue ticket in the sample."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_page(page, f"{server}/overdue?street=S08&lang=en", ["stVegaLiteChart"])
+    shot(page, "en_overdue_one_community", whole_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    (communities,) = axis_labels(page, "Y")
+    assert len(communities) == 1
 
 
 def test_direct_link_to_a_page_on_a_fresh_server(browser, sample_url):

@@ -22,6 +22,7 @@ from data_access.engine import make_engine
 from data_access.schema import TicketPersonal
 from helpers import APP, NOW
 from ui import keys
+from ui.components.overdue_view import without_single_street
 
 PAGE = "views/overdue.py"
 COL_TICKET, COL_LATENESS, COL_WHISTLE, COL_DUE = "工单编号", "超期时长", "吹哨", "办理时限"
@@ -108,9 +109,16 @@ def test_list_columns_and_values(overdue_casebook):
     row = listed(open_overdue()).iloc[0].to_dict()
     assert row == {
         "社区": "花园里社区", "街道": "东湖街道", "工单编号": "T4", "问题分类": "物业管理", "紧急程度": "一般",
-        "超期时长": "超期3天4小时", "超期小时数": 76.0, "办理时限": pd.Timestamp(2026, 11, 17, 8), "承办部门": "东湖街道办事处",
+        "超期时长": "超期3天4小时", "超期小时": 76.0, "办理时限": pd.Timestamp(2026, 11, 17, 8), "承办部门": "东湖街道办事处",
         "督办次数": 2, "吹哨": False, "状态": "办理中",
     }
+
+
+def test_list_of_one_street_has_no_street_column():
+    """Issue 10: on a secretary's list the street column said nothing and pushed the right-hand columns out."""
+    frame = pd.DataFrame({"社区": ["甲社区", "乙社区"], "街道": ["东湖街道", "西苑街道"]})
+    assert list(without_single_street(frame).columns) == ["社区", "街道"]
+    assert list(without_single_street(frame.head(1)).columns) == ["社区"]
 
 
 def test_list_in_english(overdue_casebook, monkeypatch):

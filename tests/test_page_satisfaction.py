@@ -176,7 +176,7 @@ def test_categories_that_pull_satisfaction_down(sqlite_casebook):
     # 供水: 1 of 3 answers, rate 0 against 2/3 → (2/3 × 1 − 0) ÷ 3 = 2/9 ≈ 22.22 pp; the others pull up.
     assert list(bars["category"]) == ["供水"]
     assert bars["gain_pp"].iloc[0] == pytest.approx(200 / 9)
-    assert bars["bar_label"].iloc[0] == "满意率 0.0% · 回访 1 件"
+    assert bars["bar_label"].iloc[0] == "0.0%（1 件回访）"
     table = at.dataframe[0].value
     assert list(table["问题分类"]) == ["供水", "供暖", "噪音扰民"]
     assert list(table["拉低幅度（百分点）"]) == pytest.approx([200 / 9, -100 / 9, -100 / 9])
@@ -206,7 +206,8 @@ def test_too_few_callbacks_draw_no_point_and_say_so(sqlite_casebook, monkeypatch
     monkeypatch.delenv("DASHBOARD_SETTINGS")  # the default minimum: 10 answered callbacks
     at = open_page()
     assert not at.exception
-    assert {m.label: m.value for m in at.metric}["满意率"] == "样本不足"
+    card = {m.label: m for m in at.metric}["满意率"]
+    assert (card.value, card.delta) == ("—", "样本不足")
     _, frames = chart(at, SATISFACTION)
     assert not any("satisfaction_rate" in f.columns and len(f) for f in frames)  # no point of 1–2 callbacks
     assert "少于 10 件（样本不足），不画点" in " ".join(c.value for c in at.caption)

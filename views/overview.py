@@ -34,18 +34,18 @@ else:
                 st.markdown(t("overview.standing_unranked", street=name, reason=t(f"ranking.reason.{standing['reason']}"), streets=standing["streets"]))
 
     by_unit = "community" if ctx.state.street else "street"
-    left, right = st.columns([3, 2])
+    # The ranking takes the whole width: beside a chart its right-hand columns (得分变化, 超期) were cut off.
+    st.subheader(t(f"overview.ranking_{by_unit}"))
+    frame = ranking_frame(
+        data.counts_by(ctx.url, ctx.scope, ctx.flt, ctx.now, by_unit),
+        data.counts_by(ctx.url, ctx.scope, ctx.previous_flt, ctx.now, by_unit),
+        f"{by_unit}_id",
+        ctx.settings,
+    )
+    render_ranking(frame, ctx.settings)
+    st.caption(t("overview.ranking_note", n=ctx.settings.min_ranked_tickets))
+    left, _ = st.columns([3, 2])
     with left:
-        st.subheader(t(f"overview.ranking_{by_unit}"))
-        frame = ranking_frame(
-            data.counts_by(ctx.url, ctx.scope, ctx.flt, ctx.now, by_unit),
-            data.counts_by(ctx.url, ctx.scope, ctx.previous_flt, ctx.now, by_unit),
-            f"{by_unit}_id",
-            ctx.settings,
-        )
-        render_ranking(frame, ctx.settings)
-        st.caption(t("overview.ranking_note", n=ctx.settings.min_ranked_tickets))
-    with right:
         st.subheader(t("overview.top_categories"))
         cats = compare_frames(
             data.counts_by(ctx.url, ctx.scope, ctx.flt, ctx.now, "category"),

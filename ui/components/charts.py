@@ -6,7 +6,8 @@ Chinese renders in the browser with the page's CJK font.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+import math
+from typing import Any, Callable, Iterable
 
 import altair as alt
 import pandas as pd
@@ -15,6 +16,16 @@ import streamlit as st
 from ui.i18n import current_language, t
 
 CHART_SPECS_KEPT = 2000  # distinct (chart, data, language) specs kept in memory, a few KB each
+
+# Charts with one bar per unit or category hold for 1, 2 or 44 rows (issue 10, "charts that hold for a single
+# street"): each row gets a band of its own height (`alt.Step`) instead of a share of a fixed height, which for
+# one or two rows gave bars ~1 px high under overprinted labels, and for many rows thinned the labels out.
+BAND_STEP = 28  # px per bar row; fits one line of 12 px labels with room between bars
+# Category labels are never dropped (labelOverlap=False: with BAND_STEP there is room for each) and cut only
+# past this width (px), with an ellipsis; the full name is in the tooltip.
+BAND_LABEL_LIMIT = 180
+# Rate axes: at least this many distinct tick labels fit a narrow domain (93.0 % … 93.6 %).
+RATE_TICKS = 5
 
 
 def show_chart(build: Callable[..., alt.TopLevelMixin], *args: Any, theme: str | None = "streamlit") -> None:
@@ -47,6 +58,33 @@ def _chart_spec(module: str, name: str, language: str, args: tuple) -> dict:
     return spec
 
 
+def band_axis(**settings: Any) -> alt.Axis:
+    """The axis of a bar chart's categories: every label shown (none thinned out), long ones cut at
+    BAND_LABEL_LIMIT px."""
+    return alt.Axis(labelOverlap=False, labelLimit=BAND_LABEL_LIMIT, **settings)
+
+
+def rate_axis_format(values: Iterable[float], ticks: int = RATE_TICKS) -> tuple[str, float]:
+    """The d3 format and the smallest tick step of a rate axis (fractions 0–1, shown as %) whose domain spans
+    `values`: as many decimals as it takes for `ticks` ticks of distinct labels, at most two.
+
+    With a fixed ".0%" a domain of 92.6 %–95.4 % gets ticks every 0.5 % and reads "95% 94% 94% 93% 93%"; the
+    step is never finer than the format shows, so no two ticks print the same label."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    span = max(finite) - min(finite) if finite else 1.0
+    for decimals in (0, 1, 2):
+        step = 10.0 ** -(decimals + 2)
+        if span >= step * (ticks - 1) or decimals == 2:
+            return f".{decimals}%", step
+    raise AssertionError("unreachable")
+
+
+def rate_axis(values: Iterable[float], **settings: Any) -> alt.Axis:
+    """A % axis for rates spanning `values` whose tick labels never repeat (see `rate_axis_format`)."""
+    fmt, step = rate_axis_format(values)
+    return alt.Axis(format=fmt, tickMinStep=step, **settings)
+
+
 def category_movement_chart(frame: pd.DataFrame, top: int = 10) -> alt.Chart:
     """Horizontal bars of the top categories by tickets, coloured by their change against the previous period.
 
@@ -63,7 +101,7 @@ def category_movement_chart(frame: pd.DataFrame, top: int = 10) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("tickets:Q", title=t("metric.tickets.name")),
-            y=alt.Y("category:N", sort="-x", title=None),
+            y=alt.Y("category:N", sort="-x", title=None, axis=band_axis()),
             color=alt.Color(
                 "direction:N",
                 title=t("chart.vs_previous"),
@@ -76,5 +114,5 @@ def category_movement_chart(frame: pd.DataFrame, top: int = 10) -> alt.Chart:
                 alt.Tooltip("tickets_delta:Q", title=t("chart.change"), format="+d"),
             ],
         )
-        .properties(height=max(180, 28 * len(data)))
+        .properties(height=alt.Step(BAND_STEP))
     )

@@ -17,7 +17,7 @@ import streamlit as st
 from data_access.scope import Scope, TicketFilter
 from metrics import funnel
 from ui import keys
-from ui.components.charts import show_chart
+from ui.components.charts import band_axis, show_chart
 from ui.data import flow as data_flow
 from ui.filter_bar import PageContext
 from ui.i18n import t
@@ -26,6 +26,7 @@ GROUPINGS = ("all", "street", "community", "category")
 BAR_COLOR = "#4c78a8"
 WEAKEST_COLOR = "#f58518"  # the stage with the lowest conversion from the one before
 CONVERSION_SCHEME = "redyellowgreen"
+HEAT_MAP_STEP = 26  # px per group row of the heat map (one line of 11 px counts)
 
 
 def grouping_options(scope: Scope, flt: TicketFilter) -> tuple[str, ...]:
@@ -146,7 +147,7 @@ def grouped_funnel_chart(long: pd.DataFrame, group_order: list[str], group_title
             "stage_label:N", sort=stage_order, title=None,
             axis=alt.Axis(orient="top", labelAngle=angle, labelOverlap=False, labelAlign="left" if angle else "center"),
         ),
-        y=alt.Y("group:N", sort=group_order, title=None),
+        y=alt.Y("group:N", sort=group_order, title=None, axis=band_axis()),
         tooltip=[
             alt.Tooltip("group:N", title=group_title),
             alt.Tooltip("stage_label:N", title=t("funnel.col.stage")),
@@ -173,7 +174,7 @@ def grouped_funnel_chart(long: pd.DataFrame, group_order: list[str], group_title
             alt.value("#222"),
         ),
     )
-    return (first + cells + text).properties(height=alt.Step(26))
+    return (first + cells + text).properties(height=alt.Step(HEAT_MAP_STEP))
 
 
 def _stage_times_table(times: pd.DataFrame) -> None:

@@ -10,7 +10,7 @@ from domain.periods import change
 from domain.settings import Settings
 from domain.units import UNIT_COUNT, UNIT_HOURS, UNIT_RATE, UNIT_SCORE
 from metrics.definitions import format_definition, metric
-from ui.i18n import t
+from ui.i18n import current_language, lookup, t
 
 _DELTA_COLOR = {True: "normal", False: "inverse", None: "off"}
 
@@ -43,6 +43,12 @@ def format_delta(current: Any, previous: Any, unit: str) -> str | None:
     else:
         text = f"{delta:+.1f}"
     return text if relative is None else f"{text} ({relative:+.1%})"
+
+
+def metric_label(key: str) -> str:
+    """A metric's name on a card or a table header: its short name where it has one (the full one is cut
+    off in a card at 1366 px: "Composite score (e…"), else its name."""
+    return lookup(current_language(), f"metric.{key}.short") or t(f"metric.{key}.name")
 
 
 CALLBACK_RATES = ("resolution_rate", "satisfaction_rate", "composite")  # the composite weighs the two by 0.9
@@ -79,14 +85,16 @@ def kpi_row(
         prev = previous.get(key) if previous else None
         if too_few_callbacks(key, counts, settings):
             with column:
-                st.metric(t(f"metric.{key}.name"), t("kpi.too_few"), help=metric_help(key, settings, counts)
+                # "—" with 样本不足 beneath: as the value, 样本不足 was cut to "样本…" in a card at 1366 px.
+                st.metric(metric_label(key), "—", delta=t("kpi.too_few"), delta_color="off", delta_arrow="off",
+                          help=metric_help(key, settings, counts)
                           + "\n\n" + t("kpi.too_few_help", n=settings.min_rate_callbacks), border=True)
             continue
         delta, _ = change(current.get(key), prev, m.unit)
         unchanged = delta is not None and round(delta, 1) == 0  # "+0": no arrow, no colour (neither up nor good)
         with column:
             st.metric(
-                t(f"metric.{key}.name"),
+                metric_label(key),
                 format_value(current.get(key), m.unit),
                 delta=format_delta(current.get(key), prev, m.unit),
                 delta_color="off" if unchanged else _DELTA_COLOR[m.higher_is_better],

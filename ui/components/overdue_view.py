@@ -1,5 +1,6 @@
 """The 超期督办 overdue view's rendering: the page's own filters, the per-community summary, the list grouped
-by community, and its CSV / Excel exports — exactly the rows on screen, with the same localised headers.
+by community, and its CSV / Excel exports — exactly the rows on screen, with the same localised headers (and the
+street, which the screen leaves out when every row is of one street).
 
 `render_overdue_list(ctx, flt, key_prefix=...)` is the list with its filters and exports alone, for other
 pages (the community page); `views/overdue.py` adds the per-community summary between filters and list.
@@ -38,7 +39,7 @@ from metrics.overdue import (
     summary_totals,
 )
 from ui import keys
-from ui.components.charts import show_chart
+from ui.components.charts import BAND_STEP, band_axis, show_chart
 from ui.components.kpi import metric_help
 from ui.data import overdue as data_overdue
 from ui.filter_bar import PageContext
@@ -49,6 +50,14 @@ from ui.i18n import literal, t
 LIST_MAX_ROWS = 20_000
 # Communities drawn in the summary chart (the table beside it lists all of them).
 CHART_TOP_COMMUNITIES = 15
+# Column widths (px) of the summary table and the list: at 1366 × 768 with the sidebar open the main area is
+# ~900 px, the summary table 5/9 of it; every column fits without scrolling (issue 10: the right-hand columns
+# were cut off). The full text of a cut cell is in its tooltip.
+SUMMARY_WIDTHS = {"community": 95, "street": 80, "count": 50, "due_soon": 85, "worst": 105}
+LIST_WIDTHS = {
+    "community": 85, "street": 80, "ticket_no": 140, "category": 75, "urgency": 65, "lateness": 120,
+    "hours_late": 60, "due_at": 90, "lead_department": 85, "escalations": 60, "whistle": 45, "status": 65,
+}
 # The list's columns, in screen and export order (headers: overdue.col.<name>).
 LIST_COLUMNS = (
     "community", "ticket_no", "category", "urgency", "lateness", "hours_late", "due_at",
@@ -99,7 +108,7 @@ def overdue_filters(ctx: PageContext, departments: pd.DataFrame, *, key_prefix: 
     if dep_key in st.session_state:  # a department no longer listed (other sidebar filter) is dropped
         st.session_state[dep_key] = [d for d in st.session_state[dep_key] if d in choices]
     counts = dict(zip(departments["lead_department"], departments["tickets"]))
-    due_col, urgency_col, department_col, escalated_col = st.columns([2.6, 2, 2.8, 1.6], vertical_alignment="bottom")
+    due_col, urgency_col, department_col, escalated_col = st.columns([3.2, 2, 2.4, 1.6], vertical_alignment="bottom")
     with due_col:
         due = st.segmented_control(
             t("overdue.filter.due"), DUE_CHOICES, key=_key(key_prefix, keys.OVERDUE_DUE), default="both",
@@ -155,9 +164,10 @@ def summary_chart(summary: pd.DataFrame, bands: list[str]) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("tickets:Q", title=t("overdue.chart.tickets"), axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("community:N", sort=labels, title=None),
+            y=alt.Y("community:N", sort=labels, title=None, axis=band_axis()),
+            # Two columns: three of the long band names do not fit beside each other in the narrow column.
             color=alt.Color("band:N", title=None, scale=alt.Scale(domain=bands, range=list(BAND_COLOURS)),
-                            legend=alt.Legend(orient="top", columns=3)),
+                            legend=alt.Legend(orient="top", columns=2, labelLimit=200)),
             order=alt.Order("order:Q"),
             tooltip=[
                 alt.Tooltip("community:N", title=t("overdue.col.community")),
@@ -165,7 +175,7 @@ def summary_chart(summary: pd.DataFrame, bands: list[str]) -> alt.Chart:
                 alt.Tooltip("tickets:Q", title=t("overdue.chart.tickets")),
             ],
         )
-        .properties(height=max(160, 30 * len(top) + 60))
+        .properties(height=alt.Step(BAND_STEP))
     )
 
 
@@ -192,7 +202,7 @@ def render_summary(summary: pd.DataFrame, settings: Settings) -> None:
     )
     for column, (label, value, help_text) in zip(st.columns(len(cards)), cards):
         column.metric(label, value, help=help_text, border=True)
-    left, right = st.columns([3, 2])
+    left, right = st.columns([5, 4])
     with left:
         table = pd.DataFrame(
             {
@@ -202,19 +212,30 @@ def render_summary(summary: pd.DataFrame, settings: Settings) -> None:
                 t("overdue.sum.due_soon", hours=hours): summary["due_soon"],
                 t("overdue.sum.escalated"): summary["escalated"],
                 t("overdue.sum.whistle"): summary["whistle"],
-                t("overdue.sum.worst"): [format_lateness(s, words) for s in summary["worst_seconds_late"]],
+                # As on the card: "3天4小时" under 最久超期 (no "超期" again), "剩余1小时" when none is late yet.
+                t("overdue.sum.worst"): [_worst_text(s, words) for s in summary["worst_seconds_late"]],
             }
         )
         st.dataframe(
-            table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)),
+            without_single_street(table), hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)),
             column_config={
-                t("overdue.sum.overdue"): st.column_config.NumberColumn(help=metric_help("overdue_open", settings)),
-                t("overdue.sum.due_soon", hours=hours): st.column_config.NumberColumn(
-                    help=t("overdue.kpi.due_soon_help", hours=hours)
+                t("overdue.col.community"): st.column_config.TextColumn(width=SUMMARY_WIDTHS["community"]),
+                t("overdue.col.street"): st.column_config.TextColumn(width=SUMMARY_WIDTHS["street"]),
+                t("overdue.sum.overdue"): st.column_config.NumberColumn(
+                    width=SUMMARY_WIDTHS["count"], help=metric_help("overdue_open", settings)
                 ),
-                t("overdue.sum.escalated"): st.column_config.NumberColumn(help=t("overdue.kpi.escalated_help")),
-                t("overdue.sum.whistle"): st.column_config.NumberColumn(help=t("overdue.col_help.whistle")),
-                t("overdue.sum.worst"): st.column_config.TextColumn(help=t("overdue.kpi.worst_help")),
+                t("overdue.sum.due_soon", hours=hours): st.column_config.NumberColumn(
+                    width=SUMMARY_WIDTHS["due_soon"], help=t("overdue.kpi.due_soon_help", hours=hours)
+                ),
+                t("overdue.sum.escalated"): st.column_config.NumberColumn(
+                    width=SUMMARY_WIDTHS["count"], help=t("overdue.kpi.escalated_help")
+                ),
+                t("overdue.sum.whistle"): st.column_config.NumberColumn(
+                    width=SUMMARY_WIDTHS["count"], help=t("overdue.col_help.whistle")
+                ),
+                t("overdue.sum.worst"): st.column_config.TextColumn(
+                    width=SUMMARY_WIDTHS["worst"], help=t("overdue.kpi.worst_help")
+                ),
             },
         )
     with right:
@@ -254,32 +275,49 @@ def list_frame(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({t(f"overdue.col.{c}"): values[c] for c in LIST_COLUMNS})
 
 
+def without_single_street(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` without its street column when every row is of one street (a secretary's list, a street's
+    filter): on screen the column says nothing the page does not, and its width is what pushed the right-hand
+    columns out of view at 1366 px. The exports keep it (a file travels without the page around it)."""
+    street = t("overdue.col.street")
+    if street in frame.columns and frame[street].nunique(dropna=False) <= 1:
+        return frame.drop(columns=[street])
+    return frame
+
+
 def render_list(frame: pd.DataFrame, settings: Settings) -> None:
+    """The list on screen: `frame` without the street column when it holds one street."""
+    frame = without_single_street(frame)
     col = {c: t(f"overdue.col.{c}") for c in LIST_COLUMNS}
+    width = {col[c]: w for c, w in LIST_WIDTHS.items()}
+    help_text = {
+        col["ticket_no"]: t("overdue.col_help.ticket_no"),
+        col["urgency"]: format_definition(t("overdue.col_help.urgency"), settings),
+        col["lateness"]: t("overdue.col_help.lateness"),
+    }
+    # Community and ticket number stay in view when a narrow screen scrolls the list sideways.
+    pinned = {col["community"], col["ticket_no"]}
+    config: dict[str, Any] = {
+        name: st.column_config.TextColumn(width=width[name], help=help_text.get(name), pinned=name in pinned)
+        for name in frame.columns if name in width
+    }
+    config.update({
+        col["hours_late"]: st.column_config.NumberColumn(
+            width=width[col["hours_late"]], format="%.1f", help=t("overdue.col_help.hours_late")
+        ),
+        # The year is left out on screen (the exports keep the full time): the list is of open tickets, and
+        # "how late" says how old a deadline is.
+        col["due_at"]: st.column_config.DatetimeColumn(
+            width=width[col["due_at"]], format="MM-DD HH:mm", help=t("overdue.col_help.due_at")
+        ),
+        col["escalations"]: st.column_config.NumberColumn(
+            width=width[col["escalations"]], format="%d", help=t("overdue.col_help.escalations")
+        ),
+        col["whistle"]: st.column_config.CheckboxColumn(width=width[col["whistle"]], help=t("overdue.col_help.whistle")),
+    })
     st.dataframe(
         frame, hide_index=True, width="stretch", height=min(600, 38 + 35 * len(frame)),
-        column_config={
-            col["community"]: st.column_config.TextColumn(width=85),
-            col["street"]: st.column_config.TextColumn(width=80),
-            col["ticket_no"]: st.column_config.TextColumn(width=140, help=t("overdue.col_help.ticket_no")),
-            col["category"]: st.column_config.TextColumn(width=100),
-            col["urgency"]: st.column_config.TextColumn(
-                width=70, help=format_definition(t("overdue.col_help.urgency"), settings)
-            ),
-            col["lateness"]: st.column_config.TextColumn(width=125, help=t("overdue.col_help.lateness")),
-            col["hours_late"]: st.column_config.NumberColumn(
-                width=75, format="%.1f", help=t("overdue.col_help.hours_late")
-            ),
-            col["due_at"]: st.column_config.DatetimeColumn(
-                width=125, format="YYYY-MM-DD HH:mm", help=t("overdue.col_help.due_at")
-            ),
-            col["lead_department"]: st.column_config.TextColumn(width=110),
-            col["escalations"]: st.column_config.NumberColumn(
-                width=80, format="%d", help=t("overdue.col_help.escalations")
-            ),
-            col["whistle"]: st.column_config.CheckboxColumn(width=60, help=t("overdue.col_help.whistle")),
-            col["status"]: st.column_config.TextColumn(width=80),
-        },
+        column_config={name: c for name, c in config.items() if name in frame.columns},
     )
 
 
@@ -364,7 +402,8 @@ def export_file_name(unit: str, today: dt.date, extension: str) -> str:
 
 
 def render_exports(frame: pd.DataFrame, unit: str, today: dt.date, *, key_prefix: str) -> None:
-    """CSV and Excel of exactly the frame on screen; the files are built when the button is clicked."""
+    """CSV and Excel of exactly the rows on screen, street column included; the files are built when the button is
+    clicked."""
     out = export_frame(frame, t("overdue.yes"), t("overdue.no"))
     # st.download_button itself (not a column's method): one public name to observe in tests.
     with st.container(horizontal=True, vertical_alignment="center"):

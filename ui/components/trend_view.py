@@ -19,7 +19,7 @@ from domain.settings import Settings
 from metrics import trends
 from metrics.definitions import format_number
 from ui import keys
-from ui.components.charts import show_chart
+from ui.components.charts import BAND_LABEL_LIMIT, BAND_STEP, band_axis, rate_axis, show_chart
 from ui.components.kpi import metric_help
 from ui.data import flow as data_flow
 from ui.filter_bar import PageContext
@@ -30,6 +30,7 @@ MAX_SHOWN_GROUPS = 6  # lines per chart by default; more stay choosable
 TARGET_COLOR = "#d62728"
 LINE_COLOR = "#4c78a8"
 TOP_PULL_DOWN = 10  # categories drawn in the pull-down chart
+PULL_DOWN_LABEL_ROOM = 1.6  # the gain axis runs to 1.6 × the largest gain: the bar labels fit beyond the bars
 
 
 def trend_filter(flt: TicketFilter, today: dt.date, freq: str) -> TicketFilter:
@@ -99,14 +100,16 @@ def trend_chart(data: pd.DataFrame, measure: str, freq: str, target: float, grou
         alt.Tooltip("coverage_text:N", title=t("metric.callback_coverage.name")),
     ]
     axis_format = "%Y-%m" if freq == "month" else "%m-%d"
+    plotted = data[data["callbacks_answered"] >= min_callbacks].dropna(subset=[measure])
+    # The scale holds the points and the target rule: the labels must stay distinct over that span.
+    y_axis = rate_axis([*plotted[measure], target])
     encoding = dict(
         x=alt.X("period_start:T", title=None, axis=alt.Axis(format=axis_format, labelAngle=0)),
-        y=alt.Y(f"{measure}:Q", title=None, axis=alt.Axis(format=".0%"), scale=alt.Scale(zero=False)),
+        y=alt.Y(f"{measure}:Q", title=None, axis=y_axis, scale=alt.Scale(zero=False)),
         tooltip=tooltip,
     )
     if grouped:
-        encoding["color"] = alt.Color("group:N", title=None, legend=alt.Legend(orient="bottom", columns=3))
-    plotted = data[data["callbacks_answered"] >= min_callbacks].dropna(subset=[measure])
+        encoding["color"] = alt.Color("group:N", title=None, legend=alt.Legend(orient="bottom", columns=3, labelLimit=BAND_LABEL_LIMIT))
     partial = plotted["partial"].astype(bool)
     # The dashed tail: each line's last complete period and its partial one.
     line_of = plotted["group"] if grouped else pd.Series(0, index=plotted.index)
@@ -124,11 +127,11 @@ def trend_chart(data: pd.DataFrame, measure: str, freq: str, target: float, grou
     target_label = t("trend.target", value=f"{target:.0%}")
     rule_data = pd.DataFrame({"target": [target], "label": [target_label], "help": [t("trend.target_help")]})
     rule = alt.Chart(rule_data).mark_rule(color=TARGET_COLOR, strokeDash=[6, 4], strokeWidth=1.5).encode(
-        y="target:Q",
+        y=alt.Y("target:Q", axis=y_axis),
         tooltip=[alt.Tooltip("label:N", title=t("trend.target_title")), alt.Tooltip("help:N", title=t("trend.note"))],
     )
     label = alt.Chart(rule_data).mark_text(color=TARGET_COLOR, align="right", dy=-7, fontSize=11).encode(
-        x=alt.value("width"), y="target:Q", text="label:N"
+        x=alt.value("width"), y=alt.Y("target:Q", axis=y_axis), text="label:N"
     )
     return (lines + rule + label).properties(height=380 if grouped else 300, title=name)
 
@@ -223,7 +226,7 @@ def pull_down_chart(frame: pd.DataFrame) -> alt.Chart:
     ]
     top = max(float(data["gain_pp"].max()), 1e-9)
     base = alt.Chart(data).encode(
-        y=alt.Y("category:N", sort=list(data["category"]), title=None),
+        y=alt.Y("category:N", sort=list(data["category"]), title=None, axis=band_axis()),
         tooltip=[
             alt.Tooltip("category:N", title=t("filter.category")),
             alt.Tooltip("gain_text:N", title=t("pulldown.col.gain")),
@@ -235,10 +238,11 @@ def pull_down_chart(frame: pd.DataFrame) -> alt.Chart:
         ],
     )
     bars = base.mark_bar(color="#e45756").encode(
-        x=alt.X("gain_pp:Q", title=t("pulldown.gain_axis"), scale=alt.Scale(domain=[0, top * 1.45]))
+        # Room right of the longest bar for its label ("91.8%（134 件回访）").
+        x=alt.X("gain_pp:Q", title=t("pulldown.gain_axis"), scale=alt.Scale(domain=[0, top * PULL_DOWN_LABEL_ROOM]))
     )
     labels = base.mark_text(align="left", dx=4, fontSize=11, color="#555").encode(x="gain_pp:Q", text="bar_label:N")
-    return (bars + labels).properties(height=max(120, 28 * len(data)))
+    return (bars + labels).properties(height=alt.Step(BAND_STEP))
 
 
 def render_pull_down(ctx: PageContext, flt: TicketFilter) -> None:

@@ -20,6 +20,8 @@ from data_access import figures
 from data_access.scope import ALL, Scope, TicketFilter, community_conditions, ticket_conditions, unit_conditions
 from data_access.sql import C, D, G, S, T, as_dates, as_datetime, fetch
 from data_access.ticket_measures import RATE_COUNT_COLUMNS
+from domain.settings import Settings
+from metrics import rankings, rates
 
 __all__ = ["RATE_COUNT_COLUMNS"]
 
@@ -181,15 +183,13 @@ def closed_before_received(conn: Connection, scope: Scope, flt: TicketFilter = A
     return int(frame["closed_reversed"].iloc[0])
 
 
-def street_standing(conn: Connection, scope: Scope, flt: TicketFilter, *, now: dt.datetime, settings) -> dict | None:  # type: ignore[no-untyped-def]
+def street_standing(conn: Connection, scope: Scope, flt: TicketFilter, *, now: dt.datetime, settings: Settings) -> dict | None:
     """Where the one street of a street-level `scope` stands among every street of the district, by the
     composite of `flt`'s period, categories and channels: {"rank", "ranked", "reason", "streets"} of that
     street only — never another street's name or figures (only how many streets there are). None when the
     scope is not exactly one street. The ranking is `metrics.rankings.rank_units`, as on the overview.
 
     This is the one read that looks past a secretary's scope, and it returns a position, nothing else."""
-    from metrics import rankings, rates
-
     if scope.street_ids is None or len(scope.street_ids) != 1 or scope.public:
         return None
     (own,) = scope.street_ids

@@ -144,4 +144,9 @@ def published_as_of(now: dt.datetime, today_tickets: Any, min_count: int) -> dt.
     with tickets that today's withheld figure counts (see the module docstring)."""
     if not is_suppressed(today_tickets, min_count):
         return now
+    return end_of_yesterday(now)
+
+
+def end_of_yesterday(now: dt.datetime) -> dt.datetime:
+    """The last second of the day before `now`'s."""
     return dt.datetime.combine(now.date(), dt.time.min) - dt.timedelta(seconds=1)

@@ -122,10 +122,6 @@ def published_as_of(url: str, scope: Scope, settings: Settings, now: dt.datetime
     return suppression.published_as_of(now, today["tickets"], settings.public_min_count)
 
 
-def end_of_yesterday(now: dt.datetime) -> dt.datetime:
-    return dt.datetime.combine(now.date(), dt.time.min) - dt.timedelta(seconds=1)
-
-
 @dataclass(frozen=True)
 class PanelRead:
     """What a panel's figures are read with: the database, the public scope, the settings and the tick's time.
@@ -190,7 +186,7 @@ def load_categories(read: PanelRead) -> panels.CategoryFigures:
 
 
 def load_resolved(read: PanelRead) -> panels.ResolvedFigures:
-    until = end_of_yesterday(read.now)
+    until = suppression.end_of_yesterday(read.now)
     closed = public_figures.recently_closed(data_public.recently_closed(read.url, read.scope, until), read.min_count)
     return panels.ResolvedFigures(closed, until.date() - dt.timedelta(days=6), until.date())
 
